@@ -1,0 +1,397 @@
+"""Importing HSDS into the catalog: validate, flatten to rows, upsert by id, record what changed.
+
+The whole import is one transaction: if any record is invalid nothing is kept, and a dry run is rolled back too.
+Records are read and written in batches, so memory stays flat however large the source is. Re-importing the same
+data changes nothing; changed data is updated in place and each changed field is recorded in HSDS ``metadata``.
+"""
+
+import uuid
+from collections import Counter, defaultdict
+from collections.abc import AsyncIterator, Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+import msgspec
+from sqlalchemy import Table, delete, select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.sql.expression import bindparam
+
+from directory import graph, models, schemas
+from directory.sources import Unreadable
+from directory.validation import Invalid, Problem, area_geometry, convert, named_area
+from directory.vocabularies import Vocabularies
+
+BATCH_SIZE = 500
+CHUNK = 500  # ids per IN (...) list: well under SQLite's bound-parameter limit
+
+
+@dataclass
+class Batch:
+    """Rows of many tables, keyed by id, and which parents' nested lists arrived complete."""
+
+    rows: dict[str, dict[UUID, dict[str, Any]]] = field(default_factory=lambda: defaultdict(dict))
+    owners: dict[tuple[str, graph.Edge], set[UUID]] = field(default_factory=lambda: defaultdict(set))
+    origins: dict[UUID, tuple[str, str]] = field(default_factory=dict)  # row id -> (record label, record id)
+    records: int = 0
+
+    def add(self, kind: str, row: dict[str, Any], origin: tuple[str, str]) -> Problem | None:
+        """Add a row; the same record met again (say a phone nested under a service and under its location) is
+        merged, unless a field has two different values."""
+        known = self.rows[kind].get(row["id"])
+        if known is None:
+            self.rows[kind][row["id"]] = row
+            self.origins[row["id"]] = origin
+            return None
+        for name, value in row.items():
+            if value is None or known.get(name) == value:
+                continue
+            if known.get(name) is not None:
+                first = self.origins[row["id"]][0]
+                return Problem(
+                    origin[0],
+                    origin[1],
+                    f"{kind}.{name}",
+                    f"{kind} {row['id']} has {name} {value!r} here but {known[name]!r} in {first}",
+                )
+            known[name] = value
+        return None
+
+
+def flatten(value: msgspec.Struct, kind: str, batch: Batch, origin: tuple[str, str]) -> list[Problem]:
+    """Add a full HSDS object and everything nested in it to ``batch`` as table rows."""
+    problems: list[Problem] = []
+    _flatten(value, kind, None, batch, origin, problems)
+    return problems
+
+
+def _flatten(
+    value: Any,
+    kind: str,
+    parent: tuple[str, graph.Edge, UUID] | None,
+    batch: Batch,
+    origin: tuple[str, str],
+    problems: list[Problem],
+) -> None:
+    row = {name: getattr(value, name) for name in graph.ROW_FIELDS[kind]}
+    if parent is not None:
+        parent_kind, edge, parent_id = parent
+        row[edge.column] = parent_id
+        if kind == "attribute":
+            row["link_entity"] = parent_kind
+    for edge in graph.EDGES[kind]:
+        nested = getattr(value, edge.key, msgspec.UNSET)
+        if nested is msgspec.UNSET:
+            continue
+        if edge.many:
+            batch.owners[(kind, edge)].add(value.id)
+            for child in nested:
+                _flatten(child, edge.kind, (kind, edge, value.id), batch, origin, problems)
+        else:
+            row[edge.column] = nested.id
+            _flatten(nested, edge.kind, None, batch, origin, problems)
+    problem = batch.add(kind, row, origin)
+    if problem:
+        problems.append(problem)
+
+
+@dataclass
+class ImportReport:
+    problems: list[Problem] = field(default_factory=list)
+    counts: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+    records: int = 0
+    dry_run: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+class CatalogWriter:
+    """Upserts batches of rows inside one open transaction."""
+
+    def __init__(self, connection: AsyncConnection, vocabularies: Vocabularies, updated_by: str) -> None:
+        self.connection = connection
+        self.vocabularies = vocabularies
+        self.updated_by = updated_by
+        self.now = datetime.now(UTC).isoformat(timespec="seconds")
+        self.report = ImportReport()
+
+    async def write(self, batch: Batch) -> None:
+        await self._add_crosswalked_attributes(batch)
+        for kind in graph.WRITE_ORDER:
+            rows = batch.rows.get(kind)
+            if rows:
+                kept = await self._drop_dangling(kind, rows, batch)
+                await self._upsert(kind, kept)
+        await self._remove_stale_children(batch)
+
+    async def _existing(self, table: Table, ids: Iterable[UUID]) -> dict[UUID, dict[str, Any]]:
+        found: dict[UUID, dict[str, Any]] = {}
+        ids = list(ids)
+        for start in range(0, len(ids), CHUNK):
+            result = await self.connection.execute(
+                select(table).where(table.c.id.in_(ids[start : start + CHUNK]))
+            )
+            found.update({row.id: dict(row._mapping) for row in result})
+        return found
+
+    async def _ids_present(self, table: Table, ids: set[UUID]) -> set[UUID]:
+        present: set[UUID] = set()
+        ids_list = list(ids)
+        for start in range(0, len(ids_list), CHUNK):
+            chunk = ids_list[start : start + CHUNK]
+            present.update(
+                (await self.connection.execute(select(table.c.id).where(table.c.id.in_(chunk)))).scalars()
+            )
+        return present
+
+    async def _drop_dangling(
+        self, kind: str, rows: dict[UUID, dict[str, Any]], batch: Batch
+    ) -> list[dict[str, Any]]:
+        """Rows whose references resolve (in this import or the catalog); the others become problems."""
+        table = models.TABLES[kind]
+        dangling: set[UUID] = set()
+        for foreign_key in table.foreign_keys:
+            column = foreign_key.parent.name
+            wanted = {row[column] for row in rows.values() if row.get(column) is not None}
+            target = foreign_key.column.table
+            missing = wanted - await self._ids_present(target, wanted)
+            for row in rows.values():
+                if row.get(column) in missing:
+                    record, record_id = batch.origins[row["id"]]
+                    self.report.problems.append(
+                        Problem(
+                            record,
+                            record_id,
+                            f"{kind}.{column}",
+                            f"refers to {target.name} {row[column]}, which is neither in this import nor in the catalog",
+                        )
+                    )
+                    dangling.add(row["id"])
+        return [row for row in rows.values() if row["id"] not in dangling]
+
+    async def _upsert(self, kind: str, rows: list[dict[str, Any]]) -> None:
+        table = models.TABLES[kind]
+        rows = [_with_derived_columns(kind, row) for row in rows]
+        existing = await self._existing(table, (row["id"] for row in rows))
+        created = [row for row in rows if row["id"] not in existing]
+        changed = [row for row in rows if row["id"] in existing and _differs(row, existing[row["id"]])]
+        counts = self.report.counts[kind]
+        counts["created"] += len(created)
+        counts["updated"] += len(changed)
+        counts["unchanged"] += len(rows) - len(created) - len(changed)
+        if created:
+            await self.connection.execute(table.insert(), [_columns(row) for row in created])
+        if changed:
+            statement = table.update().where(table.c.id == bindparam("b_id"))
+            await self.connection.execute(
+                statement, [{**_columns(row), "b_id": row["id"]} for row in changed]
+            )
+        history = [
+            self._history(kind, row["id"], "create", "", None, None) for row in created if kind == "service"
+        ]
+        for row in changed:
+            before = existing[row["id"]]
+            history += [
+                self._history(kind, row["id"], "update", name, before.get(name), value)
+                for name, value in _columns(row).items()
+                if before.get(name) != value
+            ]
+        if history:
+            await self.connection.execute(models.metadata.insert(), history)
+        if kind == "service_area":
+            await self._replace_postal_codes(created + changed)
+
+    async def _replace_postal_codes(self, areas: list[dict[str, Any]]) -> None:
+        table = models.service_area_postal_code
+        ids = [area["id"] for area in areas]
+        for start in range(0, len(ids), CHUNK):
+            await self.connection.execute(
+                delete(table).where(table.c.service_area_id.in_(ids[start : start + CHUNK]))
+            )
+        codes = [
+            {"service_area_id": a["id"], "postal_code": code} for a in areas for code in a["_postal_codes"]
+        ]
+        if codes:
+            await self.connection.execute(table.insert(), codes)
+
+    async def _remove_stale_children(self, batch: Batch) -> None:
+        """A nested list that arrived is the complete set: children the catalog has beyond it are removed."""
+        for (parent_kind, edge), parent_ids in batch.owners.items():
+            table = models.TABLES[edge.kind]
+            column = table.c[edge.column]
+            incoming = batch.rows.get(edge.kind, {})
+            parents = list(parent_ids)
+            for start in range(0, len(parents), CHUNK):
+                query = select(table.c.id).where(column.in_(parents[start : start + CHUNK]))
+                if edge.kind == "attribute":
+                    query = query.where(table.c.link_entity == parent_kind)
+                stale = [i for i in (await self.connection.execute(query)).scalars() if i not in incoming]
+                if stale:
+                    await self.connection.execute(delete(table).where(table.c.id.in_(stale)))
+                    self.report.counts[edge.kind]["deleted"] += len(stale)
+                    await self.connection.execute(
+                        models.metadata.insert(),
+                        [self._history(edge.kind, i, "delete", "", None, None) for i in stale],
+                    )
+
+    async def _add_crosswalked_attributes(self, batch: Batch) -> None:
+        """Attributes that carry an Open Eligibility term gain a twin that carries the matching Waypost term."""
+        attributes = batch.rows.get("attribute", {})
+        term_ids = {row["taxonomy_term_id"] for row in attributes.values() if row.get("taxonomy_term_id")}
+        terms = {i: row for i, row in batch.rows.get("taxonomy_term", {}).items() if i in term_ids}
+        terms.update(await self._existing(models.taxonomy_term, term_ids - terms.keys()))
+        taxonomy_ids = {t["taxonomy_id"] for t in terms.values() if t.get("taxonomy_id")}
+        taxonomies = {i: row for i, row in batch.rows.get("taxonomy", {}).items() if i in taxonomy_ids}
+        taxonomies.update(await self._existing(models.taxonomy, taxonomy_ids - taxonomies.keys()))
+        for attribute in list(attributes.values()):
+            term = terms.get(attribute.get("taxonomy_term_id"))
+            if term is None:
+                continue
+            twin = self.vocabularies.crosswalk(attribute, term, taxonomies.get(term.get("taxonomy_id")))
+            if twin is not None and twin["id"] not in attributes:
+                batch.add("attribute", twin, batch.origins[attribute["id"]])
+
+    def _history(
+        self, kind: str, resource_id: UUID, action: str, field_name: str, before: Any, after: Any
+    ) -> dict[str, Any]:
+        return {
+            "id": uuid.uuid4(),
+            "resource_id": resource_id,
+            "resource_type": kind,
+            "last_action_date": self.now,
+            "last_action_type": action,
+            "field_name": field_name,
+            "previous_value": "" if before is None else str(before),
+            "replacement_value": "" if after is None else str(after),
+            "updated_by": self.updated_by,
+        }
+
+
+def _columns(row: dict[str, Any]) -> dict[str, Any]:
+    return {name: value for name, value in row.items() if not name.startswith("_")}
+
+
+def _differs(row: dict[str, Any], stored: dict[str, Any]) -> bool:
+    return any(stored.get(name) != value for name, value in _columns(row).items())
+
+
+def _with_derived_columns(kind: str, row: dict[str, Any]) -> dict[str, Any]:
+    """Service areas keep a machine-usable form of their extent beside the HSDS fields."""
+    if kind != "service_area":
+        return row
+    derived: dict[str, Any] = dict.fromkeys(("geojson", "min_lat", "min_lon", "max_lat", "max_lon", "state"))
+    postal_codes: list[str] = []
+    extent, extent_type = row.get("extent"), (row.get("extent_type") or "").lower()
+    if extent and extent_type == "geojson":
+        geometry = area_geometry(extent)
+        min_lon, min_lat, max_lon, max_lat = geometry.bounds
+        derived |= {
+            "geojson": msgspec.json.encode(geometry.__geo_interface__).decode(),
+            "min_lat": min_lat,
+            "min_lon": min_lon,
+            "max_lat": max_lat,
+            "max_lon": max_lon,
+        }
+    elif extent and extent_type == "text":
+        derived["state"], postal_codes = named_area(extent)
+    return {**row, **derived, "_postal_codes": postal_codes}
+
+
+async def import_records(
+    engine: AsyncEngine,
+    records: AsyncIterator[tuple[str, Any]],
+    *,
+    vocabularies: Vocabularies,
+    updated_by: str,
+    dry_run: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> ImportReport:
+    """Import full HSDS services, each given as ``(where it came from, decoded JSON)``."""
+    async with engine.connect() as connection:
+        transaction = await connection.begin()
+        writer = CatalogWriter(connection, vocabularies, updated_by)
+        report = writer.report
+        await writer.write(vocabularies.batch())
+        seen: dict[UUID, str] = {}
+        batch = Batch()
+        async for label, record in records:
+            report.records += 1
+            if isinstance(record, Unreadable):
+                report.problems.append(Problem(label, None, "", record.reason))
+                continue
+            record_id = str(record.get("id")) if isinstance(record, dict) and record.get("id") else None
+            try:
+                service = convert(schemas.Service, record)
+            except Invalid as invalid:
+                report.problems += [Problem(label, record_id, f, m) for f, m in invalid.problems]
+                continue
+            if service.id in seen:
+                report.problems.append(
+                    Problem(label, record_id, "id", f"the same service id is also {seen[service.id]}")
+                )
+                continue
+            seen[service.id] = label
+            report.problems += flatten(service, "service", batch, (label, str(service.id)))
+            batch.records += 1
+            if batch.records >= BATCH_SIZE:
+                await writer.write(batch)
+                batch = Batch()
+                if progress:
+                    progress(report.records)
+        await writer.write(batch)
+        await _finish(transaction, report, dry_run)
+    return report
+
+
+async def import_rows(
+    engine: AsyncEngine,
+    tables: dict[str, list[tuple[str, dict[str, Any]]]],
+    *,
+    vocabularies: Vocabularies,
+    updated_by: str,
+    dry_run: bool = False,
+) -> ImportReport:
+    """Import a tabular package: rows per table, each ``(where it came from, the CSV row)``."""
+    async with engine.connect() as connection:
+        transaction = await connection.begin()
+        writer = CatalogWriter(connection, vocabularies, updated_by)
+        report = writer.report
+        await writer.write(vocabularies.batch())
+        batch = Batch()
+        for kind, rows in tables.items():
+            struct = graph.ROW_STRUCTS[kind]
+            for label, raw in rows:
+                report.records += kind == "service"
+                record_id = raw.get("id") or None
+                cleaned = {name: value for name, value in raw.items() if value not in ("", None)}
+                try:
+                    value = convert(struct, cleaned, strict=False)
+                except Invalid as invalid:
+                    report.problems += [Problem(label, record_id, f, m) for f, m in invalid.problems]
+                    continue
+                row = {name: getattr(value, name) for name in graph.ROW_FIELDS[kind]}
+                if row["id"] in batch.rows[kind]:
+                    report.problems.append(
+                        Problem(label, record_id, "id", f"the same id is also {batch.origins[row['id']][0]}")
+                    )
+                    continue
+                batch.add(kind, row, (label, str(row["id"])))
+        # A package holds every child of the records in it: what the catalog has beyond that is removed.
+        for parent_kind, edges in graph.EDGES.items():
+            for edge in edges:
+                if edge.many and batch.rows.get(parent_kind):
+                    batch.owners[(parent_kind, edge)] = set(batch.rows[parent_kind])
+        await writer.write(batch)
+        await _finish(transaction, report, dry_run)
+    return report
+
+
+async def _finish(transaction: Any, report: ImportReport, dry_run: bool) -> None:
+    report.dry_run = dry_run
+    if report.problems or dry_run:
+        await transaction.rollback()
+    else:
+        await transaction.commit()

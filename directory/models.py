@@ -1,0 +1,97 @@
+"""The catalog's tables: one per HSDS object, with the columns of its row Struct, plus what Waypost derives.
+
+The columns come from ``directory.schemas`` so that the HSDS field list is written down once. Geography columns
+and text-search columns exist only on PostgreSQL: the migration adds them as generated columns, so the same table
+definitions serve SQLite and PostgreSQL.
+"""
+
+import types
+import typing
+from decimal import Decimal
+from typing import Any, Literal
+from uuid import UUID
+
+import msgspec
+from sqlalchemy import Column, Float, ForeignKey, Index, Numeric, String, Table, Text, Uuid
+
+from directory import graph, schemas
+from waypost.db import Base
+
+
+def _column_type(annotation: Any) -> Any:
+    args = [a for a in typing.get_args(annotation) if a is not type(None)]
+    base = args[0] if typing.get_origin(annotation) in (types.UnionType, typing.Union) else annotation
+    if typing.get_origin(base) is typing.Annotated:
+        base = typing.get_args(base)[0]
+    if base is UUID:
+        return Uuid()
+    if base is float:
+        return Float()
+    if base is Decimal:
+        return Numeric(14, 2)
+    if typing.get_origin(base) is Literal:
+        return String(32)
+    return Text()
+
+
+def _column(kind: str, name: str, annotation: Any, required: bool) -> Column[Any]:
+    if name == "id":
+        return Column("id", Uuid(), primary_key=True)
+    target = graph.REFERENCE_TARGETS.get(name)
+    if target is None or (kind, name) == ("attribute", "link_id"):
+        return Column(name, _column_type(annotation), nullable=not required)
+    on_delete = "RESTRICT" if (kind, name) in graph.SHARED_REFERENCES else "CASCADE"
+    return Column(name, Uuid(), ForeignKey(f"{target}.id", ondelete=on_delete), nullable=True, index=True)
+
+
+def _table(kind: str, *extra: Any, struct: type[msgspec.Struct] | None = None) -> Table:
+    struct = struct or graph.ROW_STRUCTS[kind]
+    hints = typing.get_type_hints(struct, include_extras=True)
+    columns = [_column(kind, f.name, hints[f.name], f.required) for f in msgspec.structs.fields(struct)]
+    return Table(kind, Base.metadata, *columns, *extra)
+
+
+taxonomy = _table("taxonomy")
+taxonomy_term = _table("taxonomy_term", Index("ix_taxonomy_term_code", "code"))
+organization = _table("organization")
+program = _table("program")
+location = _table("location")
+service = _table("service", Index("ix_service_status", "status"))
+service_at_location = _table("service_at_location")
+contact = _table("contact")
+phone = _table("phone")
+schedule = _table("schedule")
+address = _table("address", Index("ix_address_postal_code", "postal_code"))
+accessibility = _table("accessibility")
+language = _table("language")
+funding = _table("funding")
+organization_identifier = _table("organization_identifier")
+service_area = _table(
+    "service_area",
+    # Derived at import from extent/extent_type: the area as GeoJSON with its bounding box (a cheap prefilter
+    # before the exact polygon test), or the US state it names. ZIP lists go to service_area_postal_code.
+    Column("geojson", Text()),
+    Column("min_lat", Float()),
+    Column("min_lon", Float()),
+    Column("max_lat", Float()),
+    Column("max_lon", Float()),
+    Column("state", String(2), index=True),
+)
+required_document = _table("required_document")
+cost_option = _table("cost_option")
+attribute = _table(
+    "attribute",
+    Index("ix_attribute_link", "link_id", "link_entity"),
+)
+
+service_area_postal_code = Table(
+    "service_area_postal_code",
+    Base.metadata,
+    Column("service_area_id", Uuid(), ForeignKey("service_area.id", ondelete="CASCADE"), primary_key=True),
+    Column("postal_code", String(10), primary_key=True, index=True),
+)
+
+# HSDS's change history: Waypost records here what each import created, changed or removed.
+metadata = _table("metadata", Index("ix_metadata_resource", "resource_id"), struct=schemas.MetadataRow)
+
+TABLES: dict[str, Table] = {kind: Base.metadata.tables[kind] for kind in graph.ROW_STRUCTS}

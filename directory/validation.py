@@ -1,0 +1,189 @@
+"""Checking incoming HSDS records, and saying exactly what is wrong with each one.
+
+msgspec decodes a valid record in microseconds but stops at its first problem, so a record it rejects is checked
+again with JSON Schema (generated from the same Structs) to list every problem in it. Checks that JSON Schema cannot
+express (timezones, opening times, service-area geometry) follow.
+"""
+
+import json
+import re
+from dataclasses import dataclass
+from functools import cache
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import msgspec
+import shapely.geometry
+from jsonschema import Draft202012Validator, ValidationError
+
+from directory import schemas
+
+TIME_OF_DAY = re.compile(r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$")
+STATE_CODE = re.compile(r"^[A-Z]{2}$")
+POSTAL_CODE_LIST = re.compile(r"^\d{5}(\s*,\s*\d{5})*$")
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with one record: where it is (``record``), which record (``id``), which field, and what."""
+
+    record: str
+    id: str | None
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.record} (id {self.id})" if self.id else self.record
+        return f"{where}: {self.field or '(record)'}: {self.message}"
+
+
+class Invalid(Exception):
+    def __init__(self, problems: list[tuple[str, str]]) -> None:
+        super().__init__("; ".join(f"{f}: {m}" for f, m in problems))
+        self.problems = problems
+
+
+@cache
+def _json_schema_validator(struct: type) -> Draft202012Validator:
+    schema = _accept_numbers_for_decimals(msgspec.json.schema(struct))
+    return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+def _accept_numbers_for_decimals(schema: Any) -> Any:
+    """msgspec describes Decimal as a string but decodes JSON numbers into it too, as HSDS amounts are."""
+    if isinstance(schema, dict):
+        if schema.get("format") == "decimal":
+            return {"type": ["number", "string"]}
+        return {key: _accept_numbers_for_decimals(value) for key, value in schema.items()}
+    if isinstance(schema, list):
+        return [_accept_numbers_for_decimals(item) for item in schema]
+    return schema
+
+
+def _most_specific(error: ValidationError) -> ValidationError:
+    """For "one of these types" errors, the reason given by the alternative that is not null."""
+    alternatives = [
+        e for e in error.context or [] if not (e.validator == "type" and e.validator_value == "null")
+    ]
+    return _most_specific(alternatives[0]) if len(alternatives) == 1 else error
+
+
+def _path(parts: Any) -> str:
+    text = ""
+    for part in parts:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def _schema_problems(struct: type, record: Any) -> list[tuple[str, str]]:
+    problems = []
+    for found in _json_schema_validator(struct).iter_errors(record):
+        error = _most_specific(found)
+        field = _path(error.absolute_path)
+        if error.validator == "required":
+            missing = re.search(r"'(.+?)' is a required property", error.message)
+            field = _path([*error.absolute_path, missing.group(1)]) if missing else field
+            problems.append((field, "is required"))
+        else:
+            problems.append((field, error.message))
+    return problems
+
+
+def _msgspec_problem(error: msgspec.ValidationError) -> tuple[str, str]:
+    message, _, where = str(error).partition(" - at `")
+    field = where.rstrip("`").removeprefix("$").lstrip(".")
+    missing = re.match(r"Object missing required field `(.+)`", message)
+    if missing:
+        return (f"{field}.{missing.group(1)}" if field else missing.group(1), "is required")
+    return field, message
+
+
+def convert(struct: type[T], record: Any, *, strict: bool = True) -> T:
+    """The record as ``struct``, or ``Invalid`` listing every problem found in it."""
+    try:
+        value = msgspec.convert(record, struct, strict=strict)
+    except msgspec.ValidationError as error:
+        problems = (_schema_problems(struct, record) if strict else []) or [_msgspec_problem(error)]
+        raise Invalid(problems) from None
+    problems = list(_semantic_problems(value, ""))
+    if problems:
+        raise Invalid(problems)
+    return value
+
+
+def _semantic_problems(value: Any, path: str) -> Any:
+    """Walk the decoded objects for what the schema cannot say."""
+    if isinstance(value, schemas.ScheduleRow):
+        yield from _schedule_problems(value, path)
+    elif isinstance(value, schemas.ServiceAreaRow):
+        yield from _service_area_problems(value, path)
+    elif isinstance(value, schemas.ServiceRow) and isinstance(value, schemas.Service):
+        organization = value.organization
+        if isinstance(organization, schemas.Organization) and value.organization_id not in (
+            None,
+            organization.id,
+        ):
+            yield (_join(path, "organization_id"), "does not match organization.id")
+    if isinstance(value, msgspec.Struct):
+        for name in value.__struct_fields__:
+            child = getattr(value, name)
+            if isinstance(child, list):
+                for index, item in enumerate(child):
+                    yield from _semantic_problems(item, f"{_join(path, name)}[{index}]")
+            elif isinstance(child, msgspec.Struct):
+                yield from _semantic_problems(child, _join(path, name))
+
+
+def _join(path: str, name: str) -> str:
+    return f"{path}.{name}" if path else name
+
+
+def _schedule_problems(schedule: schemas.ScheduleRow, path: str) -> Any:
+    for name in ("opens_at", "closes_at"):
+        text = getattr(schedule, name)
+        if text is not None and not TIME_OF_DAY.match(text):
+            yield (_join(path, name), f"expected a time of day as HH:MM or HH:MM:SS, got {text!r}")
+    if schedule.tzid is not None:
+        try:
+            ZoneInfo(schedule.tzid)
+        except (ZoneInfoNotFoundError, ValueError):
+            yield (_join(path, "tzid"), f"unknown IANA timezone {schedule.tzid!r}")
+
+
+def _service_area_problems(area: schemas.ServiceAreaRow, path: str) -> Any:
+    if area.extent_type == "geojson" and area.extent is not None:
+        try:
+            area_geometry(area.extent)
+        except ValueError as error:
+            yield (_join(path, "extent"), str(error))
+
+
+def area_geometry(extent: str) -> shapely.geometry.MultiPolygon:
+    """A GeoJSON extent as a valid MultiPolygon in WGS84, or ValueError saying why it is not one."""
+    try:
+        data = json.loads(extent)
+        geometry = shapely.geometry.shape(data.get("geometry", data) if isinstance(data, dict) else data)
+    except (ValueError, TypeError, AttributeError, KeyError) as error:
+        raise ValueError(f"not a GeoJSON geometry ({error})") from None
+    if geometry.geom_type == "Polygon":
+        geometry = shapely.geometry.MultiPolygon([geometry])
+    if geometry.geom_type != "MultiPolygon":
+        raise ValueError(f"expected a GeoJSON Polygon or MultiPolygon, got {geometry.geom_type}")
+    if geometry.is_empty or not geometry.is_valid:
+        raise ValueError("the polygon is empty or not valid (its edges cross, or a ring is not closed)")
+    min_lon, min_lat, max_lon, max_lat = geometry.bounds
+    if min_lon < -180 or max_lon > 180 or min_lat < -90 or max_lat > 90:
+        raise ValueError("coordinates must be longitude, latitude in degrees (WGS84)")
+    return geometry
+
+
+def named_area(extent: str) -> tuple[str | None, list[str]]:
+    """A text extent Waypost understands: a two-letter US state code, or a comma-separated list of ZIP codes."""
+    text = extent.strip()
+    if STATE_CODE.match(text):
+        return text, []
+    if POSTAL_CODE_LIST.match(text):
+        return None, [code.strip() for code in text.split(",")]
+    return None, []

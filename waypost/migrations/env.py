@@ -1,0 +1,37 @@
+"""Alembic environment: one history that migrates SQLite and PostgreSQL + PostGIS alike."""
+
+import asyncio
+
+from alembic import context
+from sqlalchemy.engine import Connection
+
+import directory.models  # noqa: F401  (registers the catalog tables)
+from waypost.db import Base, create_engine
+
+config = context.config
+
+
+def _migrate(connection: Connection) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=Base.metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+async def _run() -> None:
+    connection = config.attributes.get("connection")
+    if connection is not None:
+        _migrate(connection)
+        return
+    engine = create_engine(config.get_main_option("sqlalchemy.url"))
+    async with engine.connect() as async_connection:
+        await async_connection.run_sync(_migrate)
+        await async_connection.commit()
+    await engine.dispose()
+
+
+asyncio.run(_run())
