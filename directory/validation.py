@@ -91,12 +91,23 @@ def _schema_problems(struct: type, record: Any) -> list[tuple[str, str]]:
     return problems
 
 
+TYPE_WORDS = {"float": "a number", "int": "a whole number", "str": "text", "uuid": "a UUID", "bool": "true or false"}
+
+
+def _type_words(types: str) -> str:
+    words = [TYPE_WORDS.get(name.strip(), name.strip()) for name in types.split("|") if name.strip() != "null"]
+    return " or ".join(words)
+
+
 def _msgspec_problem(error: msgspec.ValidationError) -> tuple[str, str]:
     message, _, where = str(error).partition(" - at `")
     field = where.rstrip("`").removeprefix("$").lstrip(".")
     missing = re.match(r"Object missing required field `(.+)`", message)
     if missing:
         return (f"{field}.{missing.group(1)}" if field else missing.group(1), "is required")
+    wrong_type = re.match(r"Expected `(.+?)`, got `(.+?)`", message)
+    if wrong_type:
+        return field, f"expected {_type_words(wrong_type.group(1))}, got {_type_words(wrong_type.group(2))}"
     return field, message
 
 

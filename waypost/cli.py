@@ -72,10 +72,8 @@ def _print_report(report: ImportReport, started: float) -> None:
     summary = ", ".join(f"{services_counts.get(k, 0)} {k}" for k in ("created", "updated", "unchanged"))
     seconds = time.perf_counter() - started
     if report.problems:
-        click.echo(
-            f"Import rejected: {len(report.problems)} problems in {report.records} records. Nothing was changed.",
-            err=True,
-        )
+        problems = f"{len(report.problems)} problem{'s' if len(report.problems) != 1 else ''}"
+        click.echo(f"Import rejected: {problems} in {report.records} records. Nothing was changed.", err=True)
     elif report.dry_run:
         click.echo(f"Dry run: {report.records} services would be imported ({summary}). Nothing was changed.")
     else:
