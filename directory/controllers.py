@@ -7,7 +7,7 @@ from uuid import UUID
 from litestar import Controller, Response, get
 from litestar.datastructures import State
 from litestar.exceptions import NotFoundException
-from litestar.params import Parameter
+from litestar.params import FromPath, FromQuery, QueryParameter
 from sqlalchemy import func, select
 
 from directory import exporter, graph, models
@@ -25,7 +25,7 @@ def _list_item(row: dict[str, Any], organizations: dict[UUID, dict[str, Any]]) -
 
 class HSDSController(Controller):
     path = "/hsds"
-    tags = ["HSDS 3.0"]
+    tags = ("HSDS 3.0",)
 
     @get("/", summary="HSDS API root")
     async def root(self, state: State) -> dict[str, str]:
@@ -39,9 +39,9 @@ class HSDSController(Controller):
     async def services(
         self,
         state: State,
-        page: Annotated[int, Parameter(ge=1)] = 1,
-        per_page: Annotated[int, Parameter(ge=1, le=1000)] = 50,
-        full: bool = False,
+        page: Annotated[int, QueryParameter(ge=1)] = 1,
+        per_page: Annotated[int, QueryParameter(ge=1, le=1000)] = 50,
+        full: FromQuery[bool] = False,
     ) -> Response[bytes]:
         table = models.service
         async with state.engine.connect() as connection:
@@ -58,14 +58,11 @@ class HSDSController(Controller):
             else:
                 rows = [
                     dict(r._mapping)
-                    for r in await connection.execute(
-                        select(table).where(table.c.id.in_(ids)).order_by(table.c.id)
-                    )
+                    for r in await connection.execute(select(table).where(table.c.id.in_(ids)).order_by(table.c.id))
                 ]
                 organization_ids = list({r["organization_id"] for r in rows if r["organization_id"]})
                 organizations = {
-                    o["id"]: o
-                    for o in await exporter._rows(connection, "organization", "id", organization_ids)
+                    o["id"]: o for o in await exporter.load_rows(connection, "organization", "id", organization_ids)
                 }
                 contents = [_list_item(row, organizations) for row in rows]
         total_pages = max(1, math.ceil(total / per_page))
@@ -82,7 +79,7 @@ class HSDSController(Controller):
         return Response(exporter.ENCODER.encode(body), media_type="application/json")
 
     @get("/services/{service_id:uuid}", summary="One fully nested service")
-    async def service(self, state: State, service_id: UUID) -> Response[bytes]:
+    async def service(self, state: State, service_id: FromPath[UUID]) -> Response[bytes]:
         async with state.engine.connect() as connection:
             found = await exporter.full_services(connection, [service_id])
         if not found:

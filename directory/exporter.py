@@ -15,23 +15,24 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import ColumnElement
 
 from directory import graph, models
+from waypost.db import among
 
 BATCH_SIZE = 500
-CHUNK = 500
 ENCODER = msgspec.json.Encoder(decimal_format="number")
 
 
-async def _rows(
+async def load_rows(
     connection: AsyncConnection, kind: str, column: str, ids: list[Any], *extra: ColumnElement[bool]
 ) -> list[dict[str, Any]]:
+    if not ids:
+        return []
     table = models.TABLES[kind]
-    rows: list[dict[str, Any]] = []
-    for start in range(0, len(ids), CHUNK):
-        query = select(*(table.c[name] for name in graph.ROW_FIELDS[kind]))
-        query = query.where(table.c[column].in_(ids[start : start + CHUNK]), *extra).order_by(table.c.id)
-        for row in await connection.execute(query):
-            rows.append({name: value for name, value in row._mapping.items() if value is not None})
-    return rows
+    query = select(*(table.c[name] for name in graph.ROW_FIELDS[kind]))
+    query = query.where(among(connection, table.c[column], ids), *extra).order_by(table.c.id)
+    return [
+        {name: value for name, value in row._mapping.items() if value is not None}
+        for row in await connection.execute(query)
+    ]
 
 
 async def _attach(connection: AsyncConnection, kind: str, rows: list[dict[str, Any]]) -> None:
@@ -45,7 +46,7 @@ async def _attach(connection: AsyncConnection, kind: str, rows: list[dict[str, A
         if edge.many:
             table = models.TABLES[edge.kind]
             extra = (table.c.link_entity == kind,) if edge.kind == "attribute" else ()
-            children = await _rows(connection, edge.kind, edge.column, ids, *extra)
+            children = await load_rows(connection, edge.kind, edge.column, ids, *extra)
             await _attach(connection, edge.kind, children)
             groups: dict[UUID, list[dict[str, Any]]] = defaultdict(list)
             for child in children:
@@ -54,7 +55,7 @@ async def _attach(connection: AsyncConnection, kind: str, rows: list[dict[str, A
                 row[edge.key] = groups.get(row["id"], [])
         else:
             wanted = list({row[edge.column] for row in rows if edge.column in row})
-            targets = await _rows(connection, edge.kind, "id", wanted)
+            targets = await load_rows(connection, edge.kind, "id", wanted)
             await _attach(connection, edge.kind, targets)
             by_id = {target["id"]: target for target in targets}
             for row in rows:
@@ -64,7 +65,7 @@ async def _attach(connection: AsyncConnection, kind: str, rows: list[dict[str, A
 
 async def full_services(connection: AsyncConnection, ids: list[UUID]) -> list[dict[str, Any]]:
     """Full HSDS services for ``ids``, in that order (unknown ids are left out)."""
-    rows = await _rows(connection, "service", "id", ids)
+    rows = await load_rows(connection, "service", "id", ids)
     await _attach(connection, "service", rows)
     by_id = {row["id"]: row for row in rows}
     return [by_id[i] for i in ids if i in by_id]

@@ -16,9 +16,7 @@ from directory import schemas
 class Edge:
     key: str  # the JSON property on the parent
     kind: str  # the nested object's kind (= its table)
-    column: (
-        str  # many: the child's column holding the parent id; one: the parent's column holding the child id
-    )
+    column: str  # many: the child's column holding the parent id; one: the parent's column holding the child id
     many: bool = True
     exported: bool = True  # False where the same records are already reachable by another edge
 
@@ -128,9 +126,7 @@ REFERENCE_TARGETS = {
 
 # One-to-one references point at shared records: deleting the referring row must not delete them, and they may not
 # be deleted while referred to.
-SHARED_REFERENCES = {
-    (parent, edge.column) for parent, edges in EDGES.items() for edge in edges if not edge.many
-}
+SHARED_REFERENCES = {(parent, edge.column) for parent, edges in EDGES.items() for edge in edges if not edge.many}
 
 # Parents before children, so that rows can be inserted table by table without breaking a foreign key.
 WRITE_ORDER = (

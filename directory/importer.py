@@ -19,12 +19,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.sql.expression import bindparam
 
 from directory import graph, models, schemas
-from directory.sources import Unreadable
 from directory.validation import Invalid, Problem, area_geometry, convert, named_area
 from directory.vocabularies import Vocabularies
+from waypost.db import among, bulk_insert
 
 BATCH_SIZE = 500
-CHUNK = 500  # ids per IN (...) list: well under SQLite's bound-parameter limit
+PROGRESS_EVERY = 5_000
 
 
 @dataclass
@@ -74,7 +74,9 @@ def _flatten(
     origin: tuple[str, str],
     problems: list[Problem],
 ) -> None:
-    row = {name: getattr(value, name) for name in graph.ROW_FIELDS[kind]}
+    row = msgspec.structs.asdict(value)
+    for edge in graph.EDGES[kind]:
+        row.pop(edge.key, None)
     if parent is not None:
         parent_kind, edge, parent_id = parent
         row[edge.column] = parent_id
@@ -118,46 +120,47 @@ class CatalogWriter:
         self.now = datetime.now(UTC).isoformat(timespec="seconds")
         self.report = ImportReport()
 
-    async def write(self, batch: Batch) -> None:
+    async def write_vocabularies(self) -> None:
+        await self.write(self.vocabularies.batch(), own_vocabularies=True)
+
+    async def write(self, batch: Batch, own_vocabularies: bool = False) -> None:
+        if not own_vocabularies:
+            # Waypost's own taxonomies are defined by seed_data/taxonomy; a copy nested in imported data (it is
+            # often slightly different) must not overwrite them.
+            for kind in ("taxonomy", "taxonomy_term"):
+                for record_id in self.vocabularies.record_ids & batch.rows.get(kind, {}).keys():
+                    del batch.rows[kind][record_id]
         await self._add_crosswalked_attributes(batch)
+        written: dict[str, set[UUID]] = {}  # ids this batch has written, which references may rely on
+        stored_before: set[UUID] = set()  # ids the catalog already had: only these can have stale children
         for kind in graph.WRITE_ORDER:
             rows = batch.rows.get(kind)
             if rows:
-                kept = await self._drop_dangling(kind, rows, batch)
-                await self._upsert(kind, kept)
-        await self._remove_stale_children(batch)
+                kept = await self._drop_dangling(kind, rows, batch, written)
+                stored_before |= await self._upsert(kind, kept)
+                written[kind] = {row["id"] for row in kept}
+        await self._remove_stale_children(batch, stored_before)
 
     async def _existing(self, table: Table, ids: Iterable[UUID]) -> dict[UUID, dict[str, Any]]:
-        found: dict[UUID, dict[str, Any]] = {}
-        ids = list(ids)
-        for start in range(0, len(ids), CHUNK):
-            result = await self.connection.execute(
-                select(table).where(table.c.id.in_(ids[start : start + CHUNK]))
-            )
-            found.update({row.id: dict(row._mapping) for row in result})
-        return found
+        result = await self.connection.execute(select(table).where(among(self.connection, table.c.id, ids)))
+        return {row.id: dict(row._mapping) for row in result}
 
     async def _ids_present(self, table: Table, ids: set[UUID]) -> set[UUID]:
-        present: set[UUID] = set()
-        ids_list = list(ids)
-        for start in range(0, len(ids_list), CHUNK):
-            chunk = ids_list[start : start + CHUNK]
-            present.update(
-                (await self.connection.execute(select(table.c.id).where(table.c.id.in_(chunk)))).scalars()
-            )
-        return present
+        result = await self.connection.execute(select(table.c.id).where(among(self.connection, table.c.id, ids)))
+        return set(result.scalars())
 
     async def _drop_dangling(
-        self, kind: str, rows: dict[UUID, dict[str, Any]], batch: Batch
+        self, kind: str, rows: dict[UUID, dict[str, Any]], batch: Batch, written: dict[str, set[UUID]]
     ) -> list[dict[str, Any]]:
         """Rows whose references resolve (in this import or the catalog); the others become problems."""
         table = models.TABLES[kind]
         dangling: set[UUID] = set()
         for foreign_key in table.foreign_keys:
             column = foreign_key.parent.name
-            wanted = {row[column] for row in rows.values() if row.get(column) is not None}
             target = foreign_key.column.table
-            missing = wanted - await self._ids_present(target, wanted)
+            wanted = {row[column] for row in rows.values() if row.get(column) is not None}
+            wanted -= written.get(target.name, set())
+            missing = wanted - await self._ids_present(target, wanted) if wanted else set()
             for row in rows.values():
                 if row.get(column) in missing:
                     record, record_id = batch.origins[row["id"]]
@@ -166,15 +169,18 @@ class CatalogWriter:
                             record,
                             record_id,
                             f"{kind}.{column}",
-                            f"refers to {target.name} {row[column]}, which is neither in this import nor in the catalog",
+                            f"refers to {target.name} {row[column]}, "
+                            "which is neither in this import nor in the catalog",
                         )
                     )
                     dangling.add(row["id"])
         return [row for row in rows.values() if row["id"] not in dangling]
 
-    async def _upsert(self, kind: str, rows: list[dict[str, Any]]) -> None:
+    async def _upsert(self, kind: str, rows: list[dict[str, Any]]) -> set[UUID]:
+        """Insert new rows, update changed ones; returns the ids that were already stored."""
         table = models.TABLES[kind]
-        rows = [_with_derived_columns(kind, row) for row in rows]
+        if kind == "service_area":
+            rows = [_with_area_columns(row) for row in rows]
         existing = await self._existing(table, (row["id"] for row in rows))
         created = [row for row in rows if row["id"] not in existing]
         changed = [row for row in rows if row["id"] in existing and _differs(row, existing[row["id"]])]
@@ -182,60 +188,54 @@ class CatalogWriter:
         counts["created"] += len(created)
         counts["updated"] += len(changed)
         counts["unchanged"] += len(rows) - len(created) - len(changed)
-        if created:
-            await self.connection.execute(table.insert(), [_columns(row) for row in created])
+        await bulk_insert(self.connection, table, created)
         if changed:
             statement = table.update().where(table.c.id == bindparam("b_id"))
-            await self.connection.execute(
-                statement, [{**_columns(row), "b_id": row["id"]} for row in changed]
-            )
-        history = [
-            self._history(kind, row["id"], "create", "", None, None) for row in created if kind == "service"
-        ]
+            await self.connection.execute(statement, [{**row, "b_id": row["id"]} for row in changed])
+        history = [self._history(kind, row["id"], "create", "", None, None) for row in created if kind == "service"]
         for row in changed:
             before = existing[row["id"]]
             history += [
                 self._history(kind, row["id"], "update", name, before.get(name), value)
-                for name, value in _columns(row).items()
+                for name, value in row.items()
                 if before.get(name) != value
             ]
         if history:
-            await self.connection.execute(models.metadata.insert(), history)
+            await bulk_insert(self.connection, models.metadata, history)
         if kind == "service_area":
             await self._replace_postal_codes(created + changed)
+        return set(existing)
 
     async def _replace_postal_codes(self, areas: list[dict[str, Any]]) -> None:
         table = models.service_area_postal_code
         ids = [area["id"] for area in areas]
-        for start in range(0, len(ids), CHUNK):
-            await self.connection.execute(
-                delete(table).where(table.c.service_area_id.in_(ids[start : start + CHUNK]))
-            )
+        await self.connection.execute(delete(table).where(among(self.connection, table.c.service_area_id, ids)))
         codes = [
-            {"service_area_id": a["id"], "postal_code": code} for a in areas for code in a["_postal_codes"]
+            {"service_area_id": a["id"], "postal_code": code}
+            for a in areas
+            for code in named_area(a["extent"])[1]
+            if (a.get("extent_type") or "").lower() == "text" and a.get("extent")
         ]
-        if codes:
-            await self.connection.execute(table.insert(), codes)
+        await bulk_insert(self.connection, table, codes)
 
-    async def _remove_stale_children(self, batch: Batch) -> None:
+    async def _remove_stale_children(self, batch: Batch, stored_before: set[UUID]) -> None:
         """A nested list that arrived is the complete set: children the catalog has beyond it are removed."""
         for (parent_kind, edge), parent_ids in batch.owners.items():
             table = models.TABLES[edge.kind]
             column = table.c[edge.column]
             incoming = batch.rows.get(edge.kind, {})
-            parents = list(parent_ids)
-            for start in range(0, len(parents), CHUNK):
-                query = select(table.c.id).where(column.in_(parents[start : start + CHUNK]))
-                if edge.kind == "attribute":
-                    query = query.where(table.c.link_entity == parent_kind)
-                stale = [i for i in (await self.connection.execute(query)).scalars() if i not in incoming]
-                if stale:
-                    await self.connection.execute(delete(table).where(table.c.id.in_(stale)))
-                    self.report.counts[edge.kind]["deleted"] += len(stale)
-                    await self.connection.execute(
-                        models.metadata.insert(),
-                        [self._history(edge.kind, i, "delete", "", None, None) for i in stale],
-                    )
+            parents = parent_ids & stored_before
+            if not parents:
+                continue
+            query = select(table.c.id).where(among(self.connection, column, parents))
+            if edge.kind == "attribute":
+                query = query.where(table.c.link_entity == parent_kind)
+            stale = [i for i in (await self.connection.execute(query)).scalars() if i not in incoming]
+            if stale:
+                await self.connection.execute(delete(table).where(among(self.connection, table.c.id, stale)))
+                self.report.counts[edge.kind]["deleted"] += len(stale)
+                history = [self._history(edge.kind, i, "delete", "", None, None) for i in stale]
+                await bulk_insert(self.connection, models.metadata, history)
 
     async def _add_crosswalked_attributes(self, batch: Batch) -> None:
         """Attributes that carry an Open Eligibility term gain a twin that carries the matching Waypost term."""
@@ -270,20 +270,15 @@ class CatalogWriter:
         }
 
 
-def _columns(row: dict[str, Any]) -> dict[str, Any]:
-    return {name: value for name, value in row.items() if not name.startswith("_")}
-
-
 def _differs(row: dict[str, Any], stored: dict[str, Any]) -> bool:
-    return any(stored.get(name) != value for name, value in _columns(row).items())
+    return any(stored.get(name) != value for name, value in row.items())
 
 
-def _with_derived_columns(kind: str, row: dict[str, Any]) -> dict[str, Any]:
-    """Service areas keep a machine-usable form of their extent beside the HSDS fields."""
-    if kind != "service_area":
-        return row
+def _with_area_columns(row: dict[str, Any]) -> dict[str, Any]:
+    """Service areas keep a machine-usable form of their extent beside the HSDS fields: the GeoJSON with its
+    bounding box (a cheap prefilter before the exact polygon test), or the US state a text extent names.
+    ZIP lists go to service_area_postal_code."""
     derived: dict[str, Any] = dict.fromkeys(("geojson", "min_lat", "min_lon", "max_lat", "max_lon", "state"))
-    postal_codes: list[str] = []
     extent, extent_type = row.get("extent"), (row.get("extent_type") or "").lower()
     if extent and extent_type == "geojson":
         geometry = area_geometry(extent)
@@ -296,8 +291,8 @@ def _with_derived_columns(kind: str, row: dict[str, Any]) -> dict[str, Any]:
             "max_lon": max_lon,
         }
     elif extent and extent_type == "text":
-        derived["state"], postal_codes = named_area(extent)
-    return {**row, **derived, "_postal_codes": postal_codes}
+        derived["state"] = named_area(extent)[0]
+    return {**row, **derived}
 
 
 async def import_records(
@@ -309,28 +304,24 @@ async def import_records(
     dry_run: bool = False,
     progress: Callable[[int], None] | None = None,
 ) -> ImportReport:
-    """Import full HSDS services, each given as ``(where it came from, decoded JSON)``."""
+    """Import full HSDS services, each given as ``(where it came from, its JSON)``."""
     async with engine.connect() as connection:
         transaction = await connection.begin()
         writer = CatalogWriter(connection, vocabularies, updated_by)
         report = writer.report
-        await writer.write(vocabularies.batch())
+        await writer.write_vocabularies()
         seen: dict[UUID, str] = {}
         batch = Batch()
         async for label, record in records:
             report.records += 1
-            if isinstance(record, Unreadable):
-                report.problems.append(Problem(label, None, "", record.reason))
-                continue
-            record_id = str(record.get("id")) if isinstance(record, dict) and record.get("id") else None
             try:
                 service = convert(schemas.Service, record)
             except Invalid as invalid:
-                report.problems += [Problem(label, record_id, f, m) for f, m in invalid.problems]
+                report.problems += [Problem(label, invalid.record_id, f, m) for f, m in invalid.problems]
                 continue
             if service.id in seen:
                 report.problems.append(
-                    Problem(label, record_id, "id", f"the same service id is also {seen[service.id]}")
+                    Problem(label, str(service.id), "id", f"the same service id is also {seen[service.id]}")
                 )
                 continue
             seen[service.id] = label
@@ -339,7 +330,7 @@ async def import_records(
             if batch.records >= BATCH_SIZE:
                 await writer.write(batch)
                 batch = Batch()
-                if progress:
+                if progress and report.records % PROGRESS_EVERY == 0:
                     progress(report.records)
         await writer.write(batch)
         await _finish(transaction, report, dry_run)
@@ -359,7 +350,7 @@ async def import_rows(
         transaction = await connection.begin()
         writer = CatalogWriter(connection, vocabularies, updated_by)
         report = writer.report
-        await writer.write(vocabularies.batch())
+        await writer.write_vocabularies()
         batch = Batch()
         for kind, rows in tables.items():
             struct = graph.ROW_STRUCTS[kind]

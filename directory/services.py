@@ -30,9 +30,7 @@ async def import_source(
     vocabulary = vocabularies.default()
     if fmt == "csv":
         tables = tabular.read_package(Path(source))
-        return await import_rows(
-            engine, tables, vocabularies=vocabulary, updated_by=updated_by, dry_run=dry_run
-        )
+        return await import_rows(engine, tables, vocabularies=vocabulary, updated_by=updated_by, dry_run=dry_run)
     if fmt != "api" and not Path(source).is_file():
         raise sources.SourceError(f"{source}: no such file")
     return await import_records(

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple, TypeVar
 
+from directory import vocabularies
 from directory.ids import taxonomy_id, term_id
 
 # A fixed "now" (UTC): dates derived from the wall clock would make the same seed give different catalogs.
@@ -38,8 +39,9 @@ def _weighted(weights: dict[_T, int]) -> tuple[_T, ...]:
     return tuple(key for key, weight in weights.items() for _ in range(weight))
 
 
-# Vocabulary rows: code | English name | Spanish name | plain-language description. In the category table a
-# line with no `|` is the top-level category that the sub-codes below it belong to.
+# Vocabulary rows: code | the term as a noun in service names, English | Spanish | a phrase for service
+# descriptions. (The terms' own names and descriptions are seed_data/taxonomy's.) In the category table a line
+# with no `|` is the top-level category that the sub-codes below it belong to.
 _CATEGORY_TABLE = """
 emergency
 crisis-lines | Crisis Line | Línea de Crisis | someone to talk to right away, day or night
@@ -198,23 +200,33 @@ _TAXONOMIES = {
     "waypost-capacity": ("capacity", CAPACITY),
 }
 
-# Built once: uuid5 costs more than the rest of an attribute, and every service repeats a few terms.
-_TERM_RECORDS: dict[tuple[str, str], dict[str, str]] = {
-    (taxonomy, term.code): {
-        "id": str(term_id(taxonomy, term.code)),
-        "code": term.code,
-        "name": term.name,
-        "description": term.description[0].upper() + term.description[1:] + ".",
+
+def _term_record(taxonomy: str, code: str) -> dict[str, str]:
+    """The term field for field as the vocabulary loader writes it. An import upserts nested terms, so any
+    other wording would overwrite the demo taxonomy's names and drop its hierarchy (parent_id)."""
+    vocabulary = vocabularies.default()
+    term = vocabulary.term(taxonomy, code)
+    record = {
+        "id": str(term.id),
+        "code": code,
+        "name": term.name["en"],
+        "description": term.description["en"],
+        "taxonomy": vocabulary.taxonomies[taxonomy]["name"],
+        "language": "en",
         "taxonomy_id": str(taxonomy_id(taxonomy)),
     }
-    for taxonomy, (_, terms) in _TAXONOMIES.items()
-    for term in terms.values()
+    if term.parent:
+        record["parent_id"] = str(term_id(taxonomy, term.parent))
+    return record
+
+
+# Built once: uuid5 costs more than the rest of an attribute, and every service repeats a few terms.
+_TERM_RECORDS = {
+    (taxonomy, code): _term_record(taxonomy, code) for taxonomy, (_, terms) in _TAXONOMIES.items() for code in terms
 }
 
 _TOP_CATEGORIES = sorted({code.split(".")[0] for code in CATEGORIES})
-_SUBCATEGORIES = {
-    top: [t for t in CATEGORIES.values() if t.code.startswith(f"{top}.")] for top in _TOP_CATEGORIES
-}
+_SUBCATEGORIES = {top: [t for t in CATEGORIES.values() if t.code.startswith(f"{top}.")] for top in _TOP_CATEGORIES}
 _HEALTH_TOPS = {"health", "mental-health", "substance-use"}
 
 
@@ -249,9 +261,7 @@ Spokane | 992 | 01 02 03 04 05 07 08 12 16 17 18 23 24
 """
 _ZIPS = {city: tuple(prefix + last for last in lasts.split()) for city, prefix, lasts in _rows(_ZIP_TABLE)}
 _METROS = tuple(
-    _Metro(
-        city, county, state, name, tz, float(lat), float(lon), int(weight), tuple(codes.split()), _ZIPS[city]
-    )
+    _Metro(city, county, state, name, tz, float(lat), float(lon), int(weight), tuple(codes.split()), _ZIPS[city])
     for city, county, state, name, tz, lat, lon, weight, codes in _rows(_METRO_TABLE)
 )
 _WEIGHTED_METROS = _weighted({metro: metro.weight for metro in _METROS})
@@ -284,9 +294,7 @@ _GENERIC_ORG_KINDS = _words("""
 Community Services, Community Action, Family Resource Center, Neighborhood House, Outreach, Mission, Alliance,
 Coalition
 """)
-_GOVERNMENT_KINDS = _words(
-    "Health Department, Human Services, Behavioral Health, Aging and Disability Services"
-)
+_GOVERNMENT_KINDS = _words("Health Department, Human Services, Behavioral Health, Aging and Disability Services")
 _STREETS = _words("""
 Main St, Oak St, Pine St, Maple Ave, Cedar Ave, 1st Ave, 3rd Ave, Broadway, Park Ave, Lincoln Blvd, Market St,
 Division St, Grand Ave, Union Ave, Hawthorne Blvd, Washington St, Jefferson St, Madison St, Cherry St, Elm St,
@@ -524,9 +532,7 @@ def _schedules(rng: random.Random, tzid: str, primary: str) -> list[dict[str, An
         rows.append((_EVERY_DAY, "00:00:00", "23:59:59", "Open 24 hours a day, 7 days a week"))
     elif kind == "overnight":
         opens, closes = rng.choice((17, 18, 19, 20)), rng.choice((6, 7, 8))
-        rows.append(
-            (_EVERY_DAY, _clock(opens), _clock(closes), f"Every night, {_spoken(opens)} to {_spoken(closes)}")
-        )
+        rows.append((_EVERY_DAY, _clock(opens), _clock(closes), f"Every night, {_spoken(opens)} to {_spoken(closes)}"))
     elif kind in ("weekdays", "some-days"):
         byday = _WEEKDAYS
         if kind == "some-days":
@@ -534,9 +540,7 @@ def _schedules(rng: random.Random, tzid: str, primary: str) -> list[dict[str, An
             byday = ",".join(day for day in _DAY_NAMES if day in days)
         opens, closes = rng.choice((7, 8, 8, 9, 9, 9, 10, 13)), rng.choice((15, 16, 17, 17, 17, 18, 19, 20))
         opens = min(opens, closes - 2)
-        rows.append(
-            (byday, _clock(opens), _clock(closes), f"{_days(byday)}, {_spoken(opens)} to {_spoken(closes)}")
-        )
+        rows.append((byday, _clock(opens), _clock(closes), f"{_days(byday)}, {_spoken(opens)} to {_spoken(closes)}"))
         if rng.random() < 0.25:
             rows.append(("SA", "10:00:00", "14:00:00", "Saturday, 10:00 AM to 2:00 PM"))
     return [
@@ -598,9 +602,7 @@ def _polygon(rng: random.Random, latitude: float, longitude: float) -> str:
     return json.dumps({"type": "Polygon", "coordinates": [ring]}, separators=(",", ":"))
 
 
-def _service_areas(
-    rng: random.Random, metro: _Metro, locations: list[dict[str, Any]]
-) -> list[dict[str, Any]]:
+def _service_areas(rng: random.Random, metro: _Metro, locations: list[dict[str, Any]]) -> list[dict[str, Any]]:
     physical = [loc for loc in locations if loc["location_type"] == "physical"]
     draw = rng.random()
     if draw < 0.10:
@@ -710,9 +712,7 @@ def _service(rng: random.Random, org: _Organization) -> dict[str, Any]:
         languages.extend(rng.sample(_OTHER_LANGUAGES, rng.randint(1, 2)))
 
     attributes = [_attribute(rng, service_id, "waypost-categories", t.code) for t in categories]
-    attributes += [
-        _attribute(rng, service_id, "waypost-eligibility", code, value) for code, value in eligibility
-    ]
+    attributes += [_attribute(rng, service_id, "waypost-eligibility", code, value) for code, value in eligibility]
     if primary.code.split(".")[0] in _HEALTH_TOPS and rng.random() < 0.8:
         for code in rng.sample(list(INSURANCE), rng.randint(1, 4)):
             attributes.append(_attribute(rng, service_id, "waypost-insurance", code))
@@ -726,9 +726,7 @@ def _service(rng: random.Random, org: _Organization) -> dict[str, Any]:
             "schedules": _schedules(rng, metro.tzid, primary.code),
             "service_areas": _service_areas(rng, metro, locations),
             "service_at_locations": [{"id": _new_id(rng), "location": location} for location in locations],
-            "languages": [
-                {"id": _new_id(rng), "name": lang_name, "code": code} for code, lang_name in languages
-            ],
+            "languages": [{"id": _new_id(rng), "name": lang_name, "code": code} for code, lang_name in languages],
             # A copy each, so a consumer that edits one service's organization leaves its siblings' alone.
             "organization": {**org.record, "phones": [dict(phone) for phone in org.record["phones"]]},
             "cost_options": [],
@@ -744,8 +742,7 @@ def _service(rng: random.Random, org: _Organization) -> dict[str, Any]:
         service["cost_options"].append(cost)
     if rng.random() < 0.25:
         service["required_documents"] = [
-            {"id": _new_id(rng), "document": document}
-            for document in rng.sample(_DOCUMENTS, rng.randint(1, 2))
+            {"id": _new_id(rng), "document": document} for document in rng.sample(_DOCUMENTS, rng.randint(1, 2))
         ]
     return service
 

@@ -75,9 +75,7 @@ def _package_files(source: Path) -> dict[str, Any]:
     except (zipfile.BadZipFile, OSError) as error:
         raise SourceError(f"{source}: not a readable zip file ({error})") from None
     return {
-        Path(name).name: (lambda name=name: archive.read(name))
-        for name in archive.namelist()
-        if not name.endswith("/")
+        Path(name).name: (lambda name=name: archive.read(name)) for name in archive.namelist() if not name.endswith("/")
     }
 
 

@@ -7,6 +7,7 @@ express (timezones, opening times, service-area geometry) follow.
 
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, TypeVar
@@ -40,9 +41,10 @@ class Problem:
 
 
 class Invalid(Exception):
-    def __init__(self, problems: list[tuple[str, str]]) -> None:
+    def __init__(self, problems: list[tuple[str, str]], record_id: str | None = None) -> None:
         super().__init__("; ".join(f"{f}: {m}" for f, m in problems))
         self.problems = problems
+        self.record_id = record_id
 
 
 @cache
@@ -64,9 +66,7 @@ def _accept_numbers_for_decimals(schema: Any) -> Any:
 
 def _most_specific(error: ValidationError) -> ValidationError:
     """For "one of these types" errors, the reason given by the alternative that is not null."""
-    alternatives = [
-        e for e in error.context or [] if not (e.validator == "type" and e.validator_value == "null")
-    ]
+    alternatives = [e for e in error.context or [] if not (e.validator == "type" and e.validator_value == "null")]
     return _most_specific(alternatives[0]) if len(alternatives) == 1 else error
 
 
@@ -91,7 +91,13 @@ def _schema_problems(struct: type, record: Any) -> list[tuple[str, str]]:
     return problems
 
 
-TYPE_WORDS = {"float": "a number", "int": "a whole number", "str": "text", "uuid": "a UUID", "bool": "true or false"}
+TYPE_WORDS = {
+    "float": "a number",
+    "int": "a whole number",
+    "str": "text",
+    "uuid": "a UUID",
+    "bool": "true or false",
+}
 
 
 def _type_words(types: str) -> str:
@@ -112,46 +118,68 @@ def _msgspec_problem(error: msgspec.ValidationError) -> tuple[str, str]:
 
 
 def convert(struct: type[T], record: Any, *, strict: bool = True) -> T:
-    """The record as ``struct``, or ``Invalid`` listing every problem found in it."""
+    """The record (JSON bytes, or already decoded) as ``struct``, or ``Invalid`` listing every problem in it."""
     try:
-        value = msgspec.convert(record, struct, strict=strict)
+        if isinstance(record, bytes):
+            value = msgspec.json.decode(record, type=struct)
+        else:
+            value = msgspec.convert(record, struct, strict=strict)
     except msgspec.ValidationError as error:
-        problems = (_schema_problems(struct, record) if strict else []) or [_msgspec_problem(error)]
-        raise Invalid(problems) from None
-    problems = list(_semantic_problems(value, ""))
+        data = json.loads(record) if isinstance(record, bytes) else record
+        problems = (_schema_problems(struct, data) if strict else []) or [_msgspec_problem(error)]
+        raise Invalid(problems, _record_id(data)) from None
+    except msgspec.DecodeError as error:
+        raise Invalid([("", f"not valid JSON ({error})")]) from None
+    problems = list(_semantic_problems(value))
     if problems:
-        raise Invalid(problems)
+        raise Invalid(problems, str(value.id) if isinstance(value, schemas.HSDSObject) else None)
     return value
 
 
-def _semantic_problems(value: Any, path: str) -> Any:
-    """Walk the decoded objects for what the schema cannot say."""
-    if isinstance(value, schemas.ScheduleRow):
-        yield from _schedule_problems(value, path)
+def _record_id(data: Any) -> str | None:
+    return str(data["id"]) if isinstance(data, dict) and data.get("id") else None
+
+
+def _semantic_problems(value: Any) -> Iterator[tuple[str, str]]:
+    """What the schema cannot say, checked where it can occur: schedules and service areas."""
+    if isinstance(value, schemas.Service):
+        yield from _service_problems(value)
+    elif isinstance(value, schemas.ScheduleRow):
+        yield from _schedule_problems(value, "")
     elif isinstance(value, schemas.ServiceAreaRow):
-        yield from _service_area_problems(value, path)
-    elif isinstance(value, schemas.ServiceRow) and isinstance(value, schemas.Service):
-        organization = value.organization
-        if isinstance(organization, schemas.Organization) and value.organization_id not in (
-            None,
-            organization.id,
-        ):
-            yield (_join(path, "organization_id"), "does not match organization.id")
-    if isinstance(value, msgspec.Struct):
-        for name in value.__struct_fields__:
-            child = getattr(value, name)
-            if isinstance(child, list):
-                for index, item in enumerate(child):
-                    yield from _semantic_problems(item, f"{_join(path, name)}[{index}]")
-            elif isinstance(child, msgspec.Struct):
-                yield from _semantic_problems(child, _join(path, name))
+        yield from _service_area_problems(value, "")
+
+
+def _service_problems(service: schemas.Service) -> Iterator[tuple[str, str]]:
+    organization = service.organization
+    if isinstance(organization, schemas.Organization) and service.organization_id not in (
+        None,
+        organization.id,
+    ):
+        yield ("organization_id", "does not match organization.id")
+    for index, area in enumerate(_items(service.service_areas)):
+        yield from _service_area_problems(area, f"service_areas[{index}]")
+    schedules = [(f"schedules[{i}]", s) for i, s in enumerate(_items(service.schedules))]
+    for index, at_location in enumerate(_items(service.service_at_locations)):
+        place = f"service_at_locations[{index}]"
+        schedules += [(f"{place}.schedules[{i}]", s) for i, s in enumerate(_items(at_location.schedules))]
+        if isinstance(at_location.location, schemas.Location):
+            schedules += [
+                (f"{place}.location.schedules[{i}]", s) for i, s in enumerate(_items(at_location.location.schedules))
+            ]
+    for path, schedule in schedules:
+        yield from _schedule_problems(schedule, path)
+
+
+def _items(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
 
 
 def _join(path: str, name: str) -> str:
     return f"{path}.{name}" if path else name
 
 
-def _schedule_problems(schedule: schemas.ScheduleRow, path: str) -> Any:
+def _schedule_problems(schedule: schemas.ScheduleRow, path: str) -> Iterator[tuple[str, str]]:
     for name in ("opens_at", "closes_at"):
         text = getattr(schedule, name)
         if text is not None and not TIME_OF_DAY.match(text):
@@ -163,7 +191,7 @@ def _schedule_problems(schedule: schemas.ScheduleRow, path: str) -> Any:
             yield (_join(path, "tzid"), f"unknown IANA timezone {schedule.tzid!r}")
 
 
-def _service_area_problems(area: schemas.ServiceAreaRow, path: str) -> Any:
+def _service_area_problems(area: schemas.ServiceAreaRow, path: str) -> Iterator[tuple[str, str]]:
     if area.extent_type == "geojson" and area.extent is not None:
         try:
             area_geometry(area.extent)

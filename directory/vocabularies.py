@@ -7,7 +7,7 @@ terms an imported attribute points at always exist.
 
 import csv
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -57,6 +57,11 @@ class Vocabularies:
     terms: dict[tuple[str, str], Term]
     # Open Eligibility id or lower-cased title -> (crosswalk kind, Waypost code)
     open_eligibility: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+    @cached_property
+    def record_ids(self) -> frozenset[UUID]:
+        """The ids of Waypost's taxonomies and terms as catalog records."""
+        return frozenset({taxonomy_id(code) for code in self.taxonomies} | {t.id for t in self.terms.values()})
 
     def term(self, taxonomy: str, code: str) -> Term:
         return self.terms[(taxonomy, code)]
@@ -181,9 +186,7 @@ def load(directory: Path = TAXONOMY_DIR) -> Vocabularies:
             if (code, term.code) in terms:
                 raise VocabularyError(f"{path}: term {term.code} appears twice")
             terms[(code, term.code)] = term
-    return Vocabularies(
-        taxonomies, terms, _open_eligibility(directory / "open_eligibility_crosswalk.csv", terms)
-    )
+    return Vocabularies(taxonomies, terms, _open_eligibility(directory / "open_eligibility_crosswalk.csv", terms))
 
 
 def _open_eligibility(path: Path, terms: dict[tuple[str, str], Term]) -> dict[str, tuple[str, str]]:

@@ -36,8 +36,12 @@ def shared_path(*parts: str) -> Path:
 def _admin(url: str) -> psycopg.Connection:
     parsed = make_url(url)
     return psycopg.connect(
-        dbname=parsed.database or "postgres", user=parsed.username, password=parsed.password,
-        host=parsed.host or "", port=parsed.port, autocommit=True,
+        dbname=parsed.database or "postgres",
+        user=parsed.username,
+        password=parsed.password,
+        host=parsed.host or "",
+        port=parsed.port,
+        autocommit=True,
     )
 
 
@@ -63,10 +67,8 @@ def postgres_template() -> Iterator[str]:
         admin.execute(f"DROP DATABASE IF EXISTS {TEMPLATE} WITH (FORCE)")
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A freshly migrated, empty database of each kind, as a SQLAlchemy URL."""
-    if request.param == "sqlite":
+def _fresh_database(kind: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if kind == "sqlite":
         path = tmp_path / "waypost.sqlite3"
         shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
         yield f"sqlite+aiosqlite:///{path}"
@@ -78,3 +80,15 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
     with _admin(POSTGRES_URL) as admin:
         admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A freshly migrated, empty database of each kind, as a SQLAlchemy URL."""
+    yield from _fresh_database(request.param, request, tmp_path)
+
+
+@pytest.fixture
+def postgres_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A freshly migrated, empty PostgreSQL + PostGIS database, for what exists only there."""
+    yield from _fresh_database("postgresql", request, tmp_path)

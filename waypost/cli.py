@@ -82,9 +82,7 @@ def _print_report(report: ImportReport, started: float) -> None:
 
 @main.command("import")
 @click.argument("source")
-@click.option(
-    "--format", "fmt", type=click.Choice(sources.FORMATS), help="Detected from SOURCE when not given."
-)
+@click.option("--format", "fmt", type=click.Choice(sources.FORMATS), help="Detected from SOURCE when not given.")
 @click.option("--dry-run", is_flag=True, help="Check and count everything, then change nothing.")
 @click.option("--source-name", help="Who or what the change history names as the source (default: SOURCE).")
 def import_command(source: str, fmt: sources.Format | None, dry_run: bool, source_name: str | None) -> None:
@@ -111,9 +109,7 @@ def import_command(source: str, fmt: sources.Format | None, dry_run: bool, sourc
 
 @main.command("export")
 @click.argument("destination", type=click.Path(file_okay=False, path_type=Path))
-@click.option(
-    "--format", "fmt", type=click.Choice(["json", "ndjson", "csv"]), default="json", show_default=True
-)
+@click.option("--format", "fmt", type=click.Choice(["json", "ndjson", "csv"]), default="json", show_default=True)
 def export_command(destination: Path, fmt: services.ExportFormat) -> None:
     """Export the catalog as HSDS 3.0 into the folder DESTINATION."""
     path, count = _run(_settings(), lambda engine: services.export_catalog(engine, destination, fmt))
@@ -132,9 +128,7 @@ def seed_command() -> None:
 
 @main.command("generate")
 @click.option("--services", "count", type=click.IntRange(min=1), required=True, help="How many services.")
-@click.option(
-    "--out", type=click.Path(file_okay=False, path_type=Path), required=True, help="Folder to write to."
-)
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True, help="Folder to write to.")
 @click.option("--seed", type=int, default=0, show_default=True, help="The same seed gives the same catalog.")
 def generate_command(count: int, out: Path, seed: int) -> None:
     """Write a deterministic synthetic HSDS catalog (services.ndjson) for scale tests."""

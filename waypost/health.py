@@ -33,7 +33,7 @@ async def _search(settings: Settings, database: dict[str, Any]) -> dict[str, Any
     return {"engine": "meilisearch", "status": status}
 
 
-@get("/healthz", include_in_schema=True, sync_to_thread=False, summary="Database and search engine status")
+@get("/healthz", summary="Database and search engine status")
 async def healthz(state: State) -> Response[dict[str, Any]]:
     database = await _database(state)
     search = await _search(state.settings, database)

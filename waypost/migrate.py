@@ -21,3 +21,10 @@ def upgrade(database_url: str, revision: str = "head") -> None:
 
 def downgrade(database_url: str, revision: str) -> None:
     command.downgrade(alembic_config(database_url), revision)
+
+
+def include_object(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
+    """What autogenerate compares: not PostGIS's own table, nor the PostgreSQL-only columns the migration adds."""
+    if type_ == "table" and name == "spatial_ref_sys":
+        return False
+    return not (reflected and compare_to is None and name is not None and name.endswith("geog"))

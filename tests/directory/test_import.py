@@ -5,7 +5,16 @@ import zipfile
 from pathlib import Path
 
 from tests.conftest import shared_path
-from tests.helpers import cli, count, make_service, new_id, query, write_json, write_ndjson
+from tests.helpers import (
+    category_attribute,
+    cli,
+    count,
+    make_service,
+    new_id,
+    query,
+    write_json,
+    write_ndjson,
+)
 
 
 def test_json_array_is_imported_with_everything_nested(database_url: str, tmp_path: Path) -> None:
@@ -18,12 +27,19 @@ def test_json_array_is_imported_with_everything_nested(database_url: str, tmp_pa
     assert count(database_url, "location") == 1 and count(database_url, "address") == 1
     assert query(database_url, "SELECT tzid, opens_at FROM schedule") == [("America/Los_Angeles", "10:00:00")]
     assert sorted(r[0] for r in query(database_url, "SELECT postal_code FROM service_area_postal_code")) == [
-        "97233", "97236",
+        "97233",
+        "97236",
     ]
 
 
 def test_hsds_page_file_is_imported_from_its_contents(database_url: str, tmp_path: Path) -> None:
-    page = {"total_items": 2, "total_pages": 1, "page_number": 1, "size": 2, "contents": [make_service(), make_service()]}
+    page = {
+        "total_items": 2,
+        "total_pages": 1,
+        "page_number": 1,
+        "size": 2,
+        "contents": [make_service(), make_service()],
+    }
     result = cli(database_url, "import", str(write_json(tmp_path / "page.json", page)))
     assert result.exit_code == 0, result.output
     assert count(database_url, "service") == 2
@@ -89,7 +105,9 @@ def test_nested_problems_name_the_full_field_path(database_url: str, tmp_path: P
     result = cli(database_url, "import", str(write_json(tmp_path / "bad.json", [service])))
     assert result.exit_code == 1
     sid = service["id"]
-    assert f"(id {sid}): service_at_locations[0].location.latitude: 100 is greater than the maximum of 90" in result.output
+    assert (
+        f"(id {sid}): service_at_locations[0].location.latitude: 100 is greater than the maximum of 90" in result.output
+    )
     assert f"(id {sid}): phones[0].id: 'not-a-uuid' is not a 'uuid'" in result.output
 
 
@@ -97,13 +115,19 @@ def test_semantic_problems_are_reported_with_their_field(database_url: str, tmp_
     service = make_service()
     service["schedules"][0]["tzid"] = "Mars/Olympus"
     service["schedules"][0]["closes_at"] = "25:00"
-    service["service_areas"] = [{"id": new_id(), "extent_type": "geojson", "extent": '{"type": "Point", "coordinates": [1, 2]}'}]
+    service["service_areas"] = [
+        {"id": new_id(), "extent_type": "geojson", "extent": '{"type": "Point", "coordinates": [1, 2]}'}
+    ]
     result = cli(database_url, "import", str(write_json(tmp_path / "bad.json", [service])))
     assert result.exit_code == 1
     sid = service["id"]
     assert f"(id {sid}): schedules[0].tzid: unknown IANA timezone 'Mars/Olympus'" in result.output
-    assert f"(id {sid}): schedules[0].closes_at: expected a time of day as HH:MM or HH:MM:SS, got '25:00'" in result.output
-    assert f"(id {sid}): service_areas[0].extent: expected a GeoJSON Polygon or MultiPolygon, got Point" in result.output
+    assert (
+        f"(id {sid}): schedules[0].closes_at: expected a time of day as HH:MM or HH:MM:SS, got '25:00'" in result.output
+    )
+    assert (
+        f"(id {sid}): service_areas[0].extent: expected a GeoJSON Polygon or MultiPolygon, got Point" in result.output
+    )
 
 
 def test_one_bad_record_rejects_the_whole_import(database_url: str, tmp_path: Path) -> None:
@@ -141,7 +165,11 @@ def test_missing_source_is_a_clear_error(database_url: str, tmp_path: Path) -> N
 
 def test_duplicate_service_ids_are_rejected_per_record(database_url: str, tmp_path: Path) -> None:
     service = make_service()
-    result = cli(database_url, "import", str(write_json(tmp_path / "dup.json", [service, make_service(id=service["id"])])))
+    result = cli(
+        database_url,
+        "import",
+        str(write_json(tmp_path / "dup.json", [service, make_service(id=service["id"])])),
+    )
     assert result.exit_code == 1
     assert f"record 2 (id {service['id']}): id: the same service id is also record 1" in result.output
 
@@ -190,7 +218,10 @@ def test_csv_cell_of_the_wrong_type_is_reported_with_row_and_column(database_url
 def test_dry_run_reports_and_changes_nothing(database_url: str, tmp_path: Path) -> None:
     result = cli(database_url, "import", str(write_json(tmp_path / "s.json", [make_service()])), "--dry-run")
     assert result.exit_code == 0, result.output
-    assert "Dry run: 1 services would be imported (1 created, 0 updated, 0 unchanged). Nothing was changed." in result.output
+    assert (
+        "Dry run: 1 services would be imported (1 created, 0 updated, 0 unchanged). Nothing was changed."
+        in result.output
+    )
     assert count(database_url, "service") == 0
     assert count(database_url, "taxonomy") == 0
 
@@ -224,7 +255,14 @@ def test_updated_file_updates_in_place_and_records_each_change(database_url: str
     assert changes == [
         ("phone", "delete", "", "", "", "county feed, November"),
         ("schedule", "update", "closes_at", "14:00:00", "16:00:00", "county feed, November"),
-        ("service", "update", "name", "Eastside Community Pantry", "Eastside Community Food Pantry", "county feed, November"),
+        (
+            "service",
+            "update",
+            "name",
+            "Eastside Community Pantry",
+            "Eastside Community Food Pantry",
+            "county feed, November",
+        ),
     ]
 
 
@@ -239,16 +277,30 @@ def test_absent_nested_list_leaves_stored_children_alone(database_url: str, tmp_
 
 def test_open_eligibility_terms_land_in_waypost_categories(database_url: str, tmp_path: Path) -> None:
     taxonomy = {"id": new_id(), "name": "Open Eligibility", "description": "Human services taxonomy"}
-    term = {"id": new_id(), "code": "1103", "name": "Housing", "description": "Housing", "taxonomy_detail": taxonomy,
-            "taxonomy_id": taxonomy["id"]}
+    term = {
+        "id": new_id(),
+        "code": "1103",
+        "name": "Housing",
+        "description": "Housing",
+        "taxonomy_detail": taxonomy,
+        "taxonomy_id": taxonomy["id"],
+    }
     by_name = {"id": new_id(), "name": "Food Pantry", "description": "Pantry", "taxonomy": "Open Eligibility"}
-    service = make_service(attributes=[
-        {"id": new_id(), "link_type": "category", "taxonomy_term": term, "taxonomy_term_id": term["id"]},
-        {"id": new_id(), "link_type": "category", "taxonomy_term": by_name, "taxonomy_term_id": by_name["id"]},
-    ])
+    service = make_service(
+        attributes=[
+            {"id": new_id(), "link_type": "category", "taxonomy_term": term, "taxonomy_term_id": term["id"]},
+            {
+                "id": new_id(),
+                "link_type": "category",
+                "taxonomy_term": by_name,
+                "taxonomy_term_id": by_name["id"],
+            },
+        ]
+    )
     assert cli(database_url, "import", str(write_json(tmp_path / "oe.json", [service]))).exit_code == 0
     terms = {
-        row[0] for row in query(
+        row[0]
+        for row in query(
             database_url,
             "SELECT t.code FROM attribute a JOIN taxonomy_term t ON t.id = a.taxonomy_term_id "
             "JOIN taxonomy x ON x.id = t.taxonomy_id WHERE x.name = 'Waypost service categories'",
@@ -265,7 +317,10 @@ def test_uk_profile_sample_is_rejected_with_a_problem_per_repeated_record(databa
     assert result.exit_code == 1
     # Every one of its 128 services carries the same id: records 2 to 128 are each named.
     assert "Import rejected: 127 problems in 128 records. Nothing was changed." in result.output
-    assert "record 128 (id ac148810-d857-441c-9679-408f346de14b): id: the same service id is also record 1" in result.output
+    assert (
+        "record 128 (id ac148810-d857-441c-9679-408f346de14b): id: the same service id is also record 1"
+        in result.output
+    )
 
 
 def test_uk_profile_sample_with_distinct_ids_imports(database_url: str, tmp_path: Path) -> None:
@@ -276,3 +331,18 @@ def test_uk_profile_sample_with_distinct_ids_imports(database_url: str, tmp_path
     assert result.exit_code == 0, result.output
     assert count(database_url, "service") == 128
 
+
+def test_imported_copies_of_waypost_terms_do_not_overwrite_the_vocabulary(database_url: str, tmp_path: Path) -> None:
+    attribute = category_attribute("food.pantry")
+    attribute["taxonomy_term"] = {
+        "id": attribute["taxonomy_term_id"],
+        "code": "food.pantry",
+        "name": "Pantries (renamed upstream)",
+        "description": "Someone else's wording",
+    }
+    service = make_service(attributes=[attribute])
+    result = cli(database_url, "import", str(write_json(tmp_path / "s.json", [service])))
+    assert result.exit_code == 0, result.output
+    assert query(database_url, "SELECT name, parent_id IS NOT NULL FROM taxonomy_term WHERE code = 'food.pantry'") == [
+        ("Food pantries", True)
+    ]

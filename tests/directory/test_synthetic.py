@@ -10,10 +10,12 @@ from collections import Counter
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import pytest
 from jsonschema import Draft202012Validator
 
+from directory import vocabularies
 from directory.ids import taxonomy_id, term_id
 from directory.synthetic import CAPACITY, CATEGORIES, ELIGIBILITY, INSURANCE, generate_services
 
@@ -70,11 +72,7 @@ def test_ids_are_unique_across_services_locations_and_service_at_locations(
     services: list[dict[str, Any]],
 ) -> None:
     links = [link for service in services for link in service["service_at_locations"]]
-    ids = (
-        [s["id"] for s in services]
-        + [link["id"] for link in links]
-        + [link["location"]["id"] for link in links]
-    )
+    ids = [s["id"] for s in services] + [link["id"] for link in links] + [link["location"]["id"] for link in links]
     assert len(ids) == len(set(ids))
 
 
@@ -122,15 +120,23 @@ def test_attributes_link_vocabulary_terms_by_their_stable_ids(services: list[dic
                 assert attribute["value"].isdigit()
 
 
+def test_nested_terms_repeat_the_seed_vocabulary_so_an_import_leaves_it_unchanged(
+    services: list[dict[str, Any]],
+) -> None:
+    seed_rows = vocabularies.default().batch().rows["taxonomy_term"]
+    for attribute in (attribute for service in services for attribute in service["attributes"]):
+        term = attribute["taxonomy_term"]
+        seed = {name: str(value) for name, value in seed_rows[UUID(term["id"])].items() if value is not None}
+        assert term == seed
+
+
 def test_vocabulary_codes_are_exactly_those_of_the_contract() -> None:
     contract = (PROJECT / "docs/vocabularies.md").read_text()
 
     def part(start: str, end: str) -> str:
         return contract.split(start)[1].split(end)[0]
 
-    category_list = "\n".join(
-        line for line in part("Category codes", "Eligibility").splitlines() if line[:2] == "- "
-    )
+    category_list = "\n".join(line for line in part("Category codes", "Eligibility").splitlines() if line[:2] == "- ")
     assert set(CATEGORIES) == set(re.findall(r"[a-z-]+\.[a-z-]+", category_list))
     assert set(ELIGIBILITY) == set(re.findall(r"`([a-z-]+)`", part("Eligibility codes", "(with `value`)")))
     assert set(INSURANCE) == set(re.findall(r"`([a-z-]+)`", part("Insurance codes", "Capacity codes")))

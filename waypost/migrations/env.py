@@ -2,11 +2,13 @@
 
 import asyncio
 
+import geoalchemy2  # noqa: F401  (lets reflection recognise PostGIS types)
 from alembic import context
 from sqlalchemy.engine import Connection
 
 import directory.models  # noqa: F401  (registers the catalog tables)
 from waypost.db import Base, create_engine
+from waypost.migrate import include_object
 
 config = context.config
 
@@ -17,6 +19,7 @@ def _migrate(connection: Connection) -> None:
         target_metadata=Base.metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -391,9 +391,7 @@ def upgrade() -> None:
     with op.batch_alter_table("contact", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_contact_location_id"), ["location_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_contact_organization_id"), ["organization_id"], unique=False)
-        batch_op.create_index(
-            batch_op.f("ix_contact_service_at_location_id"), ["service_at_location_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_contact_service_at_location_id"), ["service_at_location_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_contact_service_id"), ["service_id"], unique=False)
 
     op.create_table(
@@ -459,9 +457,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("service_area_id", "postal_code", name=op.f("pk_service_area_postal_code")),
     )
     with op.batch_alter_table("service_area_postal_code", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_service_area_postal_code_postal_code"), ["postal_code"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_service_area_postal_code_postal_code"), ["postal_code"], unique=False)
 
     op.create_table(
         "phone",
@@ -502,9 +498,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_phone_contact_id"), ["contact_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_phone_location_id"), ["location_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_phone_organization_id"), ["organization_id"], unique=False)
-        batch_op.create_index(
-            batch_op.f("ix_phone_service_at_location_id"), ["service_at_location_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_phone_service_at_location_id"), ["service_at_location_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_phone_service_id"), ["service_id"], unique=False)
 
     op.create_table(
