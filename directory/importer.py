@@ -8,6 +8,7 @@ data changes nothing; changed data is updated in place and each changed field is
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import AsyncIterator, Callable, Iterable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -247,10 +248,11 @@ class CatalogWriter:
         taxonomies = {i: row for i, row in batch.rows.get("taxonomy", {}).items() if i in taxonomy_ids}
         taxonomies.update(await self._existing(models.taxonomy, taxonomy_ids - taxonomies.keys()))
         for attribute in list(attributes.values()):
-            term = terms.get(attribute.get("taxonomy_term_id"))
+            term = terms.get(attribute["taxonomy_term_id"]) if attribute.get("taxonomy_term_id") else None
             if term is None:
                 continue
-            twin = self.vocabularies.crosswalk(attribute, term, taxonomies.get(term.get("taxonomy_id")))
+            taxonomy = taxonomies.get(term["taxonomy_id"]) if term.get("taxonomy_id") else None
+            twin = self.vocabularies.crosswalk(attribute, term, taxonomy)
             if twin is not None and twin["id"] not in attributes:
                 batch.add("attribute", twin, batch.origins[attribute["id"]])
 
@@ -295,6 +297,23 @@ def _with_area_columns(row: dict[str, Any]) -> dict[str, Any]:
     return {**row, **derived}
 
 
+@asynccontextmanager
+async def _importing(
+    engine: AsyncEngine, vocabularies: Vocabularies, updated_by: str, dry_run: bool
+) -> AsyncIterator[CatalogWriter]:
+    """One transaction for the whole import, kept only when no record had a problem and it is not a dry run."""
+    async with engine.connect() as connection:
+        transaction = await connection.begin()
+        writer = CatalogWriter(connection, vocabularies, updated_by)
+        await writer.write_vocabularies()
+        yield writer
+        writer.report.dry_run = dry_run
+        if writer.report.problems or dry_run:
+            await transaction.rollback()
+        else:
+            await transaction.commit()
+
+
 async def import_records(
     engine: AsyncEngine,
     records: AsyncIterator[tuple[str, Any]],
@@ -305,11 +324,8 @@ async def import_records(
     progress: Callable[[int], None] | None = None,
 ) -> ImportReport:
     """Import full HSDS services, each given as ``(where it came from, its JSON)``."""
-    async with engine.connect() as connection:
-        transaction = await connection.begin()
-        writer = CatalogWriter(connection, vocabularies, updated_by)
+    async with _importing(engine, vocabularies, updated_by, dry_run) as writer:
         report = writer.report
-        await writer.write_vocabularies()
         seen: dict[UUID, str] = {}
         batch = Batch()
         async for label, record in records:
@@ -333,7 +349,6 @@ async def import_records(
                 if progress and report.records % PROGRESS_EVERY == 0:
                     progress(report.records)
         await writer.write(batch)
-        await _finish(transaction, report, dry_run)
     return report
 
 
@@ -346,11 +361,8 @@ async def import_rows(
     dry_run: bool = False,
 ) -> ImportReport:
     """Import a tabular package: rows per table, each ``(where it came from, the CSV row)``."""
-    async with engine.connect() as connection:
-        transaction = await connection.begin()
-        writer = CatalogWriter(connection, vocabularies, updated_by)
+    async with _importing(engine, vocabularies, updated_by, dry_run) as writer:
         report = writer.report
-        await writer.write_vocabularies()
         batch = Batch()
         for kind, rows in tables.items():
             struct = graph.ROW_STRUCTS[kind]
@@ -363,7 +375,7 @@ async def import_rows(
                 except Invalid as invalid:
                     report.problems += [Problem(label, record_id, f, m) for f, m in invalid.problems]
                     continue
-                row = {name: getattr(value, name) for name in graph.ROW_FIELDS[kind]}
+                row = msgspec.structs.asdict(value)
                 if row["id"] in batch.rows[kind]:
                     report.problems.append(
                         Problem(label, record_id, "id", f"the same id is also {batch.origins[row['id']][0]}")
@@ -376,13 +388,4 @@ async def import_rows(
                 if edge.many and batch.rows.get(parent_kind):
                     batch.owners[(parent_kind, edge)] = set(batch.rows[parent_kind])
         await writer.write(batch)
-        await _finish(transaction, report, dry_run)
     return report
-
-
-async def _finish(transaction: Any, report: ImportReport, dry_run: bool) -> None:
-    report.dry_run = dry_run
-    if report.problems or dry_run:
-        await transaction.rollback()
-    else:
-        await transaction.commit()

@@ -68,8 +68,8 @@ def db_downgrade(revision: str) -> None:
 def _print_report(report: ImportReport, started: float) -> None:
     for problem in report.problems:
         click.echo(str(problem), err=True)
-    services_counts = report.counts.get("service", {})
-    summary = ", ".join(f"{services_counts.get(k, 0)} {k}" for k in ("created", "updated", "unchanged"))
+    counts = report.counts["service"]
+    summary = ", ".join(f"{counts[k]} {k}" for k in ("created", "updated", "unchanged"))
     seconds = time.perf_counter() - started
     if report.problems:
         problems = f"{len(report.problems)} problem{'s' if len(report.problems) != 1 else ''}"

@@ -2,8 +2,7 @@
 
 import json
 import operator
-from collections.abc import AsyncIterator, Iterable
-from contextlib import asynccontextmanager
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import ARRAY, ColumnElement, MetaData, Table, any_, bindparam, event, func, select
@@ -46,12 +45,6 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     if is_sqlite(url):
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     return engine
-
-
-@asynccontextmanager
-async def transaction(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
-    async with engine.begin() as connection:
-        yield connection
 
 
 async def bulk_insert(connection: AsyncConnection, table: Table, rows: list[dict[str, Any]]) -> None:

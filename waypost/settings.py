@@ -18,7 +18,6 @@ class Settings:
     search_engine: str = field(default_factory=lambda: _env("SEARCH_ENGINE", "auto"))
     meili_url: str = field(default_factory=lambda: _env("MEILI_URL"))
     meili_key: str = field(default_factory=lambda: _env("MEILI_KEY"))
-    secret_key: str = field(default_factory=lambda: _env("SECRET_KEY"))
     base_url: str = field(default_factory=lambda: _env("BASE_URL", "http://127.0.0.1:8000"))
     default_timezone: str = field(default_factory=lambda: _env("DEFAULT_TIMEZONE", "America/Los_Angeles"))
 

@@ -7,7 +7,8 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from tests.conftest import shared_path
-from tests.helpers import cli, make_service, new_id, write_json
+from tests.helpers import cli, count, make_service, new_id, write_json
+from waypost import migrate
 
 
 def _catalog() -> list[dict]:
@@ -46,19 +47,20 @@ def _catalog() -> list[dict]:
 
 @pytest.mark.parametrize("fmt", ["json", "ndjson", "csv"])
 def test_export_then_import_into_an_empty_database_gives_the_same_catalog(
-    fmt: str, database_url: str, tmp_path: Path, sqlite_template: Path
+    fmt: str, database_url: str, tmp_path: Path
 ) -> None:
     assert cli(database_url, "import", str(write_json(tmp_path / "in.json", _catalog()))).exit_code == 0
     assert cli(database_url, "export", str(tmp_path / "out"), "--format", fmt).exit_code == 0
     assert cli(database_url, "export", str(tmp_path / "before"), "--format", "json").exit_code == 0
 
-    other = tmp_path / "other.sqlite3"
-    other.write_bytes(sqlite_template.read_bytes())
-    other_url = f"sqlite+aiosqlite:///{other}"
+    # Empty the database the way an administrator would: migrate it down to nothing and up again.
+    migrate.downgrade(database_url, "base")
+    migrate.upgrade(database_url)
+    assert count(database_url, "service") == 0
     source = {"json": "out/services.json", "ndjson": "out/services.ndjson", "csv": "out"}[fmt]
-    result = cli(other_url, "import", str(tmp_path / source))
+    result = cli(database_url, "import", str(tmp_path / source))
     assert result.exit_code == 0, result.output
-    assert cli(other_url, "export", str(tmp_path / "after"), "--format", "json").exit_code == 0
+    assert cli(database_url, "export", str(tmp_path / "after"), "--format", "json").exit_code == 0
     before = json.loads((tmp_path / "before" / "services.json").read_text())
     after = json.loads((tmp_path / "after" / "services.json").read_text())
     assert after == before

@@ -4,6 +4,8 @@ import json
 import zipfile
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import shared_path
 from tests.helpers import (
     category_attribute,
@@ -345,4 +347,37 @@ def test_imported_copies_of_waypost_terms_do_not_overwrite_the_vocabulary(databa
     assert result.exit_code == 0, result.output
     assert query(database_url, "SELECT name, parent_id IS NOT NULL FROM taxonomy_term WHERE code = 'food.pantry'") == [
         ("Food pantries", True)
+    ]
+
+
+def test_open_eligibility_situations_land_in_waypost_eligibility(database_url: str, tmp_path: Path) -> None:
+    veterans = {
+        "id": new_id(),
+        "code": "20010",
+        "name": "Veterans",
+        "description": "Veterans",
+        "taxonomy": "Open Eligibility",
+    }
+    service = make_service(
+        attributes=[
+            {"id": new_id(), "link_type": "eligibility", "taxonomy_term": veterans, "taxonomy_term_id": veterans["id"]},
+        ]
+    )
+    assert cli(database_url, "import", str(write_json(tmp_path / "oe.json", [service]))).exit_code == 0
+    assert query(
+        database_url,
+        "SELECT a.link_type, t.code FROM attribute a JOIN taxonomy_term t ON t.id = a.taxonomy_term_id "
+        "JOIN taxonomy x ON x.id = t.taxonomy_id WHERE x.name = 'Who a service is for'",
+    ) == [("eligibility", "veterans")]
+
+
+def test_long_imports_report_progress(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("directory.importer.BATCH_SIZE", 2)
+    monkeypatch.setattr("directory.importer.PROGRESS_EVERY", 4)
+    path = write_ndjson(tmp_path / "s.ndjson", [make_service() for _ in range(9)])
+    result = cli(database_url, "import", str(path))
+    assert result.exit_code == 0, result.output
+    assert [line.split(" (")[0] for line in result.output.splitlines() if line.startswith("...")] == [
+        "... 4 services read",
+        "... 8 services read",
     ]

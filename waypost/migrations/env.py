@@ -26,11 +26,7 @@ def _migrate(connection: Connection) -> None:
 
 
 async def _run() -> None:
-    connection = config.attributes.get("connection")
-    if connection is not None:
-        _migrate(connection)
-        return
-    engine = create_engine(config.get_main_option("sqlalchemy.url"))
+    engine = create_engine(config.get_main_option("sqlalchemy.url") or "")
     async with engine.connect() as async_connection:
         await async_connection.run_sync(_migrate)
         await async_connection.commit()
