@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.sql.expression import bindparam
 
 from directory import graph, models, schemas
+from directory.search import documents
 from directory.validation import Invalid, Problem, area_geometry, convert, named_area
 from directory.vocabularies import Vocabularies
 from waypost.db import among, bulk_insert
@@ -141,6 +142,19 @@ class CatalogWriter:
                 stored_before |= await self._upsert(kind, kept)
                 written[kind] = {row["id"] for row in kept}
         await self._remove_stale_children(batch, stored_before)
+        await documents.rebuild(self.connection, await self._services_to_reindex(batch), self.vocabularies)
+
+    async def _services_to_reindex(self, batch: Batch) -> set[UUID]:
+        """The services in the batch, and those whose organization or locations the batch may have changed."""
+        service, at_location = models.service, models.service_at_location
+        ids = set(batch.rows.get("service", {}))
+        if organizations := batch.rows.get("organization"):
+            query = select(service.c.id).where(among(self.connection, service.c.organization_id, organizations))
+            ids.update((await self.connection.execute(query)).scalars())
+        if locations := batch.rows.get("location"):
+            query = select(at_location.c.service_id).where(among(self.connection, at_location.c.location_id, locations))
+            ids.update(i for i in (await self.connection.execute(query)).scalars() if i)
+        return ids
 
     async def _existing(self, table: Table, ids: Iterable[UUID]) -> dict[UUID, dict[str, Any]]:
         result = await self.connection.execute(select(table).where(among(self.connection, table.c.id, ids)))

@@ -12,7 +12,7 @@ from typing import Any, Literal
 from uuid import UUID
 
 import msgspec
-from sqlalchemy import Column, Float, ForeignKey, Index, Numeric, String, Table, Text, Uuid
+from sqlalchemy import Boolean, Column, Float, ForeignKey, Index, Numeric, String, Table, Text, Uuid
 
 from directory import graph, schemas
 from waypost.db import Base
@@ -95,3 +95,39 @@ service_area_postal_code = Table(
 metadata = _table("metadata", Index("ix_metadata_resource", "resource_id"), struct=schemas.MetadataRow)
 
 TABLES: dict[str, Table] = {kind: Base.metadata.tables[kind] for kind in graph.ROW_STRUCTS}
+
+# What search reads: one row per service at a location (or per service, when it has no location), derived from the
+# catalog by directory.search.documents whenever an import touches the service. The text columns feed SQLite's FTS5
+# table and PostgreSQL's weighted tsvector, both added by the migration; codes are stored space-delimited
+# (" food food.pantry ") so a LIKE on " code " matches a whole code.
+search_document = Table(
+    "search_document",
+    Base.metadata,
+    Column("id", Uuid(), primary_key=True),
+    Column("service_id", Uuid(), ForeignKey("service.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("service_at_location_id", Uuid()),
+    Column("location_id", Uuid(), index=True),
+    Column("organization_id", Uuid(), index=True),
+    Column("name_text", Text(), nullable=False),
+    Column("organization_name", Text()),
+    Column("category_text", Text()),
+    Column("description_text", Text()),
+    Column("eligibility_text", Text()),
+    Column("category_codes", Text(), nullable=False),
+    Column("eligibility_codes", Text(), nullable=False),
+    Column("language_codes", Text(), nullable=False),
+    Column("status", String(32), nullable=False, index=True),
+    Column("minimum_age", Float()),
+    Column("maximum_age", Float()),
+    Column("free", Boolean(), nullable=False),
+    # Whether the service names where it serves (a polygon, a state or ZIP codes): then that, not distance, decides.
+    Column("has_service_area", Boolean(), nullable=False),
+    Column("latitude", Float()),
+    Column("longitude", Float()),
+    Column("assured_date", Text()),
+    Index("ix_search_document_lat_lon", "latitude", "longitude"),
+)
+
+# Every word the search documents contain (lower case, without accents): the vocabulary that misspelled query words
+# are corrected against. Words are only added; one that no document uses any more corrects to nothing harmful.
+search_term = Table("search_term", Base.metadata, Column("term", String(64), primary_key=True))

@@ -63,6 +63,10 @@ class Vocabularies:
         """The ids of Waypost's taxonomies and terms as catalog records."""
         return frozenset({taxonomy_id(code) for code in self.taxonomies} | {t.id for t in self.terms.values()})
 
+    @cached_property
+    def by_id(self) -> dict[UUID, Term]:
+        return {term.id: term for term in self.terms.values()}
+
     def term(self, taxonomy: str, code: str) -> Term:
         return self.terms[(taxonomy, code)]
 

@@ -7,7 +7,10 @@ from litestar import Litestar
 from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
 
+from directory import vocabularies
 from directory.controllers import HSDSController
+from directory.search.controllers import search
+from directory.search.database import DatabaseSearchEngine
 from waypost.db import create_engine
 from waypost.health import healthz
 from waypost.settings import Settings, load_settings
@@ -19,13 +22,15 @@ def create_app(settings: Settings | None = None) -> Litestar:
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         app.state.engine = create_engine(settings.database_url)
+        app.state.vocabularies = vocabularies.default()
+        app.state.search = DatabaseSearchEngine(app.state.engine, app.state.vocabularies, settings.default_timezone)
         try:
             yield
         finally:
             await app.state.engine.dispose()
 
     return Litestar(
-        route_handlers=[healthz, HSDSController],
+        route_handlers=[healthz, HSDSController, search],
         lifespan=[lifespan],
         state=State({"settings": settings}),
         openapi_config=OpenAPIConfig(title="Waypost", version="0.1.0", path="/schema"),

@@ -24,7 +24,7 @@ def downgrade(database_url: str, revision: str) -> None:
 
 
 def include_object(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
-    """What autogenerate compares: not PostGIS's own table, nor the PostgreSQL-only columns the migration adds."""
-    if type_ == "table" and name == "spatial_ref_sys":
+    """What autogenerate compares: not PostGIS's table or FTS5's, nor the dialect-only columns the migrations add."""
+    if type_ == "table" and name is not None and (name == "spatial_ref_sys" or name.startswith("search_fts")):
         return False
-    return not (reflected and compare_to is None and name is not None and name.endswith("geog"))
+    return not (reflected and compare_to is None and name is not None and name.endswith(("geog", "tsv", "trgm")))

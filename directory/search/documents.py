@@ -1,0 +1,189 @@
+"""Search documents: what search reads about each service at each of its locations, derived from the catalog.
+
+A document flattens what a search filters and ranks on (category and eligibility codes, languages, ages, cost,
+coordinates, status) and the text it matches (names, categories in English and Spanish, descriptions). Documents
+are rebuilt for every service an import touches, and for all of them by ``waypost reindex``.
+"""
+
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Collection, Iterable
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from directory import models
+from directory.vocabularies import Vocabularies
+from waypost.db import among, bulk_insert
+
+WORD = re.compile(r"[a-z0-9]+")
+FREE = re.compile(r"^\s*(free|no cost|no charge|gratis|sin costo)\b", re.IGNORECASE)
+DEFAULT_LANGUAGE = "en"  # a US listing that names no language is taken to be offered in English
+
+
+def fold(text: str) -> str:
+    """Lower case without accents, as both databases' text search compare words."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def words(text: str) -> set[str]:
+    return {w for w in WORD.findall(fold(text)) if 3 <= len(w) <= 64}
+
+
+def language_code(code: str) -> str:
+    """ISO 639-1 where the code has one ("spa" and "es" are both Spanish); other codes as given, lower case."""
+    import pycountry  # loaded only when a three-letter code is met
+
+    code = code.strip().lower()
+    if len(code) == 3:
+        language = pycountry.languages.get(alpha_3=code)
+        if language is not None and getattr(language, "alpha_2", None):
+            return str(language.alpha_2)
+    return code
+
+
+def _join(*parts: Any) -> str:
+    return " ".join(str(p) for p in parts if p)
+
+
+def _codes(codes: Iterable[str]) -> str:
+    """Space-delimited with a space at each end, so that LIKE '% code %' matches whole codes only."""
+    return f" {' '.join(sorted(set(codes)))} " if codes else " "
+
+
+async def _rows(connection: AsyncConnection, column: Any, ids: Collection[Any], *columns: Any) -> list[Any]:
+    if not ids:
+        return []
+    return list(await connection.execute(select(*columns).where(among(connection, column, ids))))
+
+
+async def rebuild(connection: AsyncConnection, service_ids: Collection[UUID], vocabularies: Vocabularies) -> None:
+    """Replace the search documents of these services with ones built from the catalog as it is now."""
+    if not service_ids:
+        return
+    s, sal, loc, org = models.service, models.service_at_location, models.location, models.organization
+    services = await _rows(connection, s.c.id, service_ids, *s.c)
+    at_locations = await _rows(connection, sal.c.service_id, service_ids, sal.c.id, sal.c.service_id, sal.c.location_id)
+    location_ids = {row.location_id for row in at_locations if row.location_id}
+    locations = {row.id: row for row in await _rows(connection, loc.c.id, location_ids, *loc.c)}
+    organization_ids = {row.organization_id for row in services if row.organization_id}
+    organizations = {
+        row.id: row.name for row in await _rows(connection, org.c.id, organization_ids, org.c.id, org.c.name)
+    }
+
+    a, lang, cost = models.attribute, models.language, models.cost_option
+    terms: dict[UUID, list[tuple[UUID, str | None]]] = defaultdict(list)
+    for row in await _rows(
+        connection, a.c.link_id, service_ids, a.c.link_id, a.c.link_entity, a.c.taxonomy_term_id, a.c.value
+    ):
+        if row.link_entity == "service" and row.taxonomy_term_id:
+            terms[row.link_id].append((row.taxonomy_term_id, row.value))
+    languages: dict[UUID, set[str]] = defaultdict(set)
+    for row in await _rows(connection, lang.c.service_id, service_ids, lang.c.service_id, lang.c.code):
+        if row.code:
+            languages[row.service_id].add(language_code(row.code))
+    for row in await _rows(connection, lang.c.location_id, location_ids, lang.c.location_id, lang.c.code):
+        if row.code:
+            languages[row.location_id].add(language_code(row.code))
+    area, codes = models.service_area, models.service_area_postal_code
+    area_rows = await _rows(
+        connection, area.c.service_id, service_ids, area.c.id, area.c.service_id, area.c.geojson, area.c.state
+    )
+    with_codes = (
+        set(
+            (
+                await connection.execute(
+                    select(codes.c.service_area_id).where(
+                        among(connection, codes.c.service_area_id, {r.id for r in area_rows})
+                    )
+                )
+            ).scalars()
+        )
+        if area_rows
+        else set()
+    )
+    bounded = {r.service_id for r in area_rows if r.geojson or r.state or r.id in with_codes}
+    free: set[UUID] = set()
+    for row in await _rows(connection, cost.c.service_id, service_ids, cost.c.service_id, cost.c.amount, cost.c.option):
+        if row.amount == 0 or FREE.match(row.option or ""):
+            free.add(row.service_id)
+
+    by_service: dict[UUID, list[Any]] = defaultdict(list)
+    for row in at_locations:
+        by_service[row.service_id].append(row)
+    documents = []
+    for service in services:
+        base = _document_fields(service, terms[service.id], vocabularies)
+        base["organization_name"] = organizations.get(service.organization_id)
+        base["free"] = service.id in free or bool(FREE.match(service.fees_description or ""))
+        base["has_service_area"] = service.id in bounded
+        for at_location in by_service[service.id] or [None]:
+            location = locations.get(at_location.location_id) if at_location else None
+            offered = languages[service.id] | (languages[location.id] if location else set())
+            documents.append(
+                {
+                    **base,
+                    "id": at_location.id if at_location else service.id,
+                    "service_at_location_id": at_location.id if at_location else None,
+                    "location_id": location.id if location else None,
+                    "language_codes": _codes(offered or {DEFAULT_LANGUAGE}),
+                    "latitude": location.latitude if location else None,
+                    "longitude": location.longitude if location else None,
+                }
+            )
+    table = models.search_document
+    await connection.execute(delete(table).where(among(connection, table.c.service_id, service_ids)))
+    await bulk_insert(connection, table, documents)
+    await _add_words(connection, documents)
+
+
+def _document_fields(service: Any, terms: list[tuple[UUID, str | None]], vocabularies: Vocabularies) -> dict[str, Any]:
+    categories: set[str] = set()
+    eligibility: set[str] = set()
+    category_names: list[str] = []
+    eligibility_names: list[str] = []
+    for term_id, _value in terms:
+        term = vocabularies.by_id.get(term_id)
+        if term is None:
+            continue
+        if term.taxonomy == "waypost-categories":
+            for code in (term.code, term.parent):
+                if code:
+                    categories.add(code)
+                    category_names += vocabularies.term("waypost-categories", code).name.values()
+        elif term.taxonomy == "waypost-eligibility":
+            eligibility.add(term.code)
+            eligibility_names += term.name.values()
+    return {
+        "service_id": service.id,
+        "organization_id": service.organization_id,
+        "name_text": _join(service.name, service.alternate_name, service.name_es),
+        "category_text": _join(*dict.fromkeys(category_names)),
+        "description_text": _join(service.description, service.description_es),
+        "eligibility_text": _join(
+            service.eligibility_description, service.eligibility_description_es, *dict.fromkeys(eligibility_names)
+        ),
+        "category_codes": _codes(categories),
+        "eligibility_codes": _codes(eligibility),
+        "status": service.status,
+        "minimum_age": service.minimum_age,
+        "maximum_age": service.maximum_age,
+        "assured_date": service.assured_date,
+    }
+
+
+async def _add_words(connection: AsyncConnection, documents: list[dict[str, Any]]) -> None:
+    """Grow the spelling vocabulary with the words of these documents."""
+    found: set[str] = set()
+    for document in documents:
+        for column in ("name_text", "category_text", "description_text", "organization_name"):
+            found |= words(document[column] or "")
+    table = models.search_term
+    known = set(
+        (await connection.execute(select(table.c.term).where(among(connection, table.c.term, found)))).scalars()
+    )
+    await bulk_insert(connection, table, [{"term": word} for word in sorted(found - known)])
