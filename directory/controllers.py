@@ -18,7 +18,9 @@ from litestar.params import FromPath, QueryParameter
 from litestar.response import Stream
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from directory import exporter, queries
+from directory import exporter, geo, models, queries
+from directory.search.query import SearchQuery
+from waypost.db import among
 
 HSDS_VERSION = "3.0"
 PROFILE_URL = "https://openreferral.org/specification/3.0/"
@@ -48,19 +50,52 @@ ModifiedAfter = Annotated[
 Full = Annotated[bool, QueryParameter(description="Fully nested records.")]
 
 
-def _service_filter(
+Search = Annotated[str | None, QueryParameter(description="Words to search for, as GET /api/v1/search reads them.")]
+Postcode = Annotated[
+    str | None, QueryParameter(description="A US ZIP code: services whose service area covers it, or near it.")
+]
+Proximity = Annotated[
+    float | None, QueryParameter(gt=0, description="With postcode: metres from its centre for services with no area.")
+]
+DEFAULT_PROXIMITY_KM = 40.0
+
+
+async def _service_filter(
+    state: State,
     taxonomy_term_id: UUID | None,
     taxonomy_id: UUID | None,
     organization_id: UUID | None,
     modified_after: datetime | None,
+    search: str | None,
+    postcode: str | None,
+    proximity: float | None,
 ) -> queries.ServiceFilter:
-    """The filters shared by /services and /service_at_locations; ``search``, ``postcode`` and ``proximity`` will
-    join them here, as ``ServiceFilter.matching``."""
+    """The filters shared by /services and /service_at_locations. ``search`` and ``postcode`` are answered by the
+    search engine (the same matching and service-area rules as the directory's own search), as service ids."""
+    matching = None
+    if proximity is not None and postcode is None:
+        raise ValidationException("proximity needs postcode", extra=[{"key": "proximity", "message": "needs postcode"}])
+    if search or postcode:
+        place = geo.postal_code(postcode) if postcode else None
+        if postcode and place is None:
+            message = f"{postcode!r} is not a known US ZIP code"
+            raise ValidationException(f"postcode: {message}", extra=[{"key": "postcode", "message": message}])
+        query = SearchQuery(
+            text=search or "",
+            latitude=place.latitude if place else None,
+            longitude=place.longitude if place else None,
+            postal_code=place.code if place else None,
+            state=place.state if place else None,
+            radius_km=proximity / 1000 if proximity else DEFAULT_PROXIMITY_KM,
+            include_inactive=True,  # HSDS lists every status; the directory's search shows only open services
+        )
+        matching = among(state.engine, models.service.c.id, await state.search.service_ids(query))
     return queries.ServiceFilter(
         taxonomy_term_id=taxonomy_term_id,
         taxonomy_id=taxonomy_id,
         organization_id=organization_id,
         modified_after=modified_after,
+        matching=matching,
     )
 
 
@@ -141,6 +176,9 @@ class HSDSController(Controller):
         taxonomy_id: TaxonomyId = None,
         organization_id: OrganizationId = None,
         modified_after: ModifiedAfter = None,
+        search: Search = None,
+        postcode: Postcode = None,
+        proximity: Proximity = None,
         minimal: Annotated[
             bool, QueryParameter(description="Only id and last_modified, every service on one page by default.")
         ] = False,
@@ -151,7 +189,10 @@ class HSDSController(Controller):
                 "minimal and full ask for opposite things", extra=[{"key": "minimal", "message": "not with full"}]
             )
         shape = exporter.MINIMAL_SERVICE if minimal else exporter.FULL_SERVICE if full else exporter.SERVICE_LIST_ITEM
-        selection = queries.services(_service_filter(taxonomy_term_id, taxonomy_id, organization_id, modified_after))
+        service_filter = await _service_filter(
+            state, taxonomy_term_id, taxonomy_id, organization_id, modified_after, search, postcode, proximity
+        )
+        selection = queries.services(service_filter)
         # HSDS asks that minimal results come in one call where possible; an explicit per_page still pages them.
         size = per_page if per_page is not None else None if minimal else DEFAULT_PER_PAGE
         return await _listing(state, selection, shape, format, page, size)
@@ -200,10 +241,15 @@ class HSDSController(Controller):
         taxonomy_id: TaxonomyId = None,
         organization_id: OrganizationId = None,
         modified_after: ModifiedAfter = None,
+        search: Search = None,
+        postcode: Postcode = None,
+        proximity: Proximity = None,
         full: Full = False,
     ) -> Response[Any]:
         shape = exporter.FULL_SERVICE_AT_LOCATION if full else exporter.SERVICE_AT_LOCATION_LIST_ITEM
-        service_filter = _service_filter(taxonomy_term_id, taxonomy_id, organization_id, modified_after)
+        service_filter = await _service_filter(
+            state, taxonomy_term_id, taxonomy_id, organization_id, modified_after, search, postcode, proximity
+        )
         selection = queries.service_at_locations(service_filter)
         return await _listing(state, selection, shape, format, page, per_page or DEFAULT_PER_PAGE)
 

@@ -90,7 +90,9 @@ def _processed(value: tuple[Any, ...], processors: list[tuple[int, Any]]) -> lis
     return items
 
 
-def among(connection: AsyncConnection, column: ColumnElement[Any], values: Iterable[Any]) -> ColumnElement[bool]:
+def among(
+    connection: AsyncConnection | AsyncEngine, column: ColumnElement[Any], values: Iterable[Any]
+) -> ColumnElement[bool]:
     """``column IN values`` with the values sent as one parameter, however many there are.
 
     A plain IN list puts one placeholder per value in the SQL text, so every batch size is a new statement to

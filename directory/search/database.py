@@ -182,15 +182,7 @@ class DatabaseSearchEngine:
 
     async def search(self, query: SearchQuery) -> SearchResult:
         async with self.engine.connect() as connection:
-            analysis = analyse(query.text, await self._vocabulary(connection), self.lay_words)
-            conditions = await self._filters(connection, query)
-            match = self.dialect.text_match(analysis.terms) if analysis.terms else NO_TEXT
-            if analysis.terms:
-                # A listing matches its words, or sits in a category a lay phrase among them names.
-                alternatives = [match.condition]
-                if analysis.categories:
-                    alternatives.append(_in_categories(analysis.categories))
-                conditions.append(or_(*alternatives))
+            analysis, match, conditions = await self._plan(connection, query)
             distance = None
             if query.latitude is not None and query.longitude is not None:
                 distance = self.dialect.distance_km(query.latitude, query.longitude)
@@ -216,6 +208,29 @@ class DatabaseSearchEngine:
             page = (await connection.execute(ranked.limit(query.per_page).offset(offset))).all()
             hits = await self._hits(connection, page, analysis, datetime.now(UTC))
             return _result(query, total, hits, facets, analysis)
+
+    async def service_ids(self, query: SearchQuery) -> set[UUID]:
+        """Every service with a listing that matches, unranked: what the HSDS API's ``search`` and ``postcode``
+        narrow its lists to. Opening hours and pages do not apply."""
+        async with self.engine.connect() as connection:
+            _, match, conditions = await self._plan(connection, query)
+            found = await connection.execute(match.join(select(doc.c.service_id).where(*conditions)).distinct())
+            return set(found.scalars())
+
+    async def _plan(
+        self, connection: AsyncConnection, query: SearchQuery
+    ) -> tuple[Analysis, TextMatch, list[ColumnElement[bool]]]:
+        """The words, how they match, and every condition a listing must meet."""
+        analysis = analyse(query.text, await self._vocabulary(connection), self.lay_words)
+        conditions = await self._filters(connection, query)
+        match = self.dialect.text_match(analysis.terms) if analysis.terms else NO_TEXT
+        if analysis.terms:
+            # A listing matches its words, or sits in a category a lay phrase among them names.
+            alternatives = [match.condition]
+            if analysis.categories:
+                alternatives.append(_in_categories(analysis.categories))
+            conditions.append(or_(*alternatives))
+        return analysis, match, conditions
 
     async def _filters(self, connection: AsyncConnection, query: SearchQuery) -> list[ColumnElement[bool]]:
         conditions: list[ColumnElement[bool]] = []

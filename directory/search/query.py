@@ -149,6 +149,8 @@ class SearchEngine(Protocol):
 
     async def search(self, query: SearchQuery) -> SearchResult: ...
 
+    async def service_ids(self, query: SearchQuery) -> set[UUID]: ...
+
 
 @dataclass(frozen=True)
 class Analysis:
