@@ -16,16 +16,20 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from directory import models
+from directory.search import outbox
 from directory.vocabularies import Vocabularies
 from waypost.db import among, bulk_insert
 
 WORD = re.compile(r"[a-z0-9]+")
 FREE = re.compile(r"^\s*(free|no cost|no charge|gratis|sin costo)\b", re.IGNORECASE)
+WORD_COLUMNS = ("name_text", "category_text", "description_text", "organization_name")
 DEFAULT_LANGUAGE = "en"  # a US listing that names no language is taken to be offered in English
 
 
 def fold(text: str) -> str:
     """Lower case without accents, as both databases' text search compare words."""
+    if text.isascii():  # most text: nothing to strip, and this runs over every word an import writes
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.lower())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
@@ -139,6 +143,7 @@ async def rebuild(connection: AsyncConnection, service_ids: Collection[UUID], vo
     await connection.execute(delete(table).where(among(connection, table.c.service_id, service_ids)))
     await bulk_insert(connection, table, documents)
     await _add_words(connection, documents)
+    await outbox.queue(connection, service_ids)
 
 
 def _document_fields(service: Any, terms: list[tuple[UUID, str | None]], vocabularies: Vocabularies) -> dict[str, Any]:
@@ -178,10 +183,8 @@ def _document_fields(service: Any, terms: list[tuple[UUID, str | None]], vocabul
 
 async def _add_words(connection: AsyncConnection, documents: list[dict[str, Any]]) -> None:
     """Grow the spelling vocabulary with the words of these documents."""
-    found: set[str] = set()
-    for document in documents:
-        for column in ("name_text", "category_text", "description_text", "organization_name"):
-            found |= words(document[column] or "")
+    texts = {document[column] for document in documents for column in WORD_COLUMNS if document[column]}
+    found: set[str] = set().union(*(words(text) for text in texts))
     table = models.search_term
     known = set(
         (await connection.execute(select(table.c.term).where(among(connection, table.c.term, found)))).scalars()
