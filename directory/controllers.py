@@ -13,6 +13,7 @@ from uuid import UUID
 
 from litestar import Controller, Response, get
 from litestar.datastructures import State
+from litestar.di import NamedDependency, Provide
 from litestar.exceptions import NotFoundException, ValidationException
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Stream
@@ -62,13 +63,13 @@ DEFAULT_PROXIMITY_KM = 40.0
 
 async def _service_filter(
     state: State,
-    taxonomy_term_id: UUID | None,
-    taxonomy_id: UUID | None,
-    organization_id: UUID | None,
-    modified_after: datetime | None,
-    search: str | None,
-    postcode: str | None,
-    proximity: float | None,
+    taxonomy_term_id: TaxonomyTermId = None,
+    taxonomy_id: TaxonomyId = None,
+    organization_id: OrganizationId = None,
+    modified_after: ModifiedAfter = None,
+    search: Search = None,
+    postcode: Postcode = None,
+    proximity: Proximity = None,
 ) -> queries.ServiceFilter:
     """The filters shared by /services and /service_at_locations. ``search`` and ``postcode`` are answered by the
     search engine (the same matching and service-area rules as the directory's own search), as service ids."""
@@ -155,6 +156,8 @@ async def _one(state: State, shape: exporter.Shape, record_id: str) -> Response[
 
 class HSDSController(Controller):
     path = "/hsds"
+    # The service filters of /services and /service_at_locations, read from the query string once, for both.
+    dependencies = {"service_filter": Provide(_service_filter)}  # noqa: RUF012 (Litestar reads it as declared)
     tags = ("HSDS 3.0",)
 
     @get("/", summary="HSDS API root")
@@ -169,16 +172,10 @@ class HSDSController(Controller):
     async def services(
         self,
         state: State,
+        service_filter: NamedDependency[queries.ServiceFilter],
         page: PageNumber = 1,
         per_page: PerPage = None,
         format: Format = "json",
-        taxonomy_term_id: TaxonomyTermId = None,
-        taxonomy_id: TaxonomyId = None,
-        organization_id: OrganizationId = None,
-        modified_after: ModifiedAfter = None,
-        search: Search = None,
-        postcode: Postcode = None,
-        proximity: Proximity = None,
         minimal: Annotated[
             bool, QueryParameter(description="Only id and last_modified, every service on one page by default.")
         ] = False,
@@ -189,9 +186,6 @@ class HSDSController(Controller):
                 "minimal and full ask for opposite things", extra=[{"key": "minimal", "message": "not with full"}]
             )
         shape = exporter.MINIMAL_SERVICE if minimal else exporter.FULL_SERVICE if full else exporter.SERVICE_LIST_ITEM
-        service_filter = await _service_filter(
-            state, taxonomy_term_id, taxonomy_id, organization_id, modified_after, search, postcode, proximity
-        )
         selection = queries.services(service_filter)
         # HSDS asks that minimal results come in one call where possible; an explicit per_page still pages them.
         size = per_page if per_page is not None else None if minimal else DEFAULT_PER_PAGE
@@ -234,22 +228,13 @@ class HSDSController(Controller):
     async def service_at_locations(
         self,
         state: State,
+        service_filter: NamedDependency[queries.ServiceFilter],
         page: PageNumber = 1,
         per_page: PerPage = None,
         format: Format = "json",
-        taxonomy_term_id: TaxonomyTermId = None,
-        taxonomy_id: TaxonomyId = None,
-        organization_id: OrganizationId = None,
-        modified_after: ModifiedAfter = None,
-        search: Search = None,
-        postcode: Postcode = None,
-        proximity: Proximity = None,
         full: Full = False,
     ) -> Response[Any]:
         shape = exporter.FULL_SERVICE_AT_LOCATION if full else exporter.SERVICE_AT_LOCATION_LIST_ITEM
-        service_filter = await _service_filter(
-            state, taxonomy_term_id, taxonomy_id, organization_id, modified_after, search, postcode, proximity
-        )
         selection = queries.service_at_locations(service_filter)
         return await _listing(state, selection, shape, format, page, per_page or DEFAULT_PER_PAGE)
 
