@@ -106,6 +106,10 @@ class ImportReport:
     counts: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     records: int = 0
     dry_run: bool = False
+    # After a committed import, when an outside search index is kept in step: how many services were sent to it,
+    # or why they could not be (they stay queued in the search outbox).
+    search_synced: int | None = None
+    search_error: str | None = None
 
     @property
     def ok(self) -> bool:

@@ -12,7 +12,7 @@ from typing import Any, Literal
 from uuid import UUID
 
 import msgspec
-from sqlalchemy import Boolean, Column, Float, ForeignKey, Index, Numeric, String, Table, Text, Uuid
+from sqlalchemy import Boolean, Column, DateTime, Float, ForeignKey, Index, Numeric, String, Table, Text, Uuid
 
 from directory import graph, schemas
 from waypost.db import Base
@@ -131,3 +131,15 @@ search_document = Table(
 # Every word the search documents contain (lower case, without accents): the vocabulary that misspelled query words
 # are corrected against. Words are only added; one that no document uses any more corrects to nothing harmful.
 search_term = Table("search_term", Base.metadata, Column("term", String(64), primary_key=True))
+
+# Services whose search documents changed since an index outside the database (Meilisearch) last took them in.
+# documents.rebuild queues them in the transaction that changes the documents, so a committed change is never lost;
+# the engine's sync pushes them and clears the rows it pushed. Every rebuild queues, whichever engine is configured:
+# the table holds at most one row per service, and an index switched on later starts from everything not yet sent.
+# No foreign key: a service that leaves the catalog must stay queued until the index has forgotten it too.
+search_outbox = Table(
+    "search_outbox",
+    Base.metadata,
+    Column("service_id", Uuid(), primary_key=True),
+    Column("queued_at", DateTime(timezone=True), nullable=False, index=True),
+)

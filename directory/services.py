@@ -1,4 +1,4 @@
-"""Catalog operations as the CLI and the web call them: import, export, seed. Each owns its transaction."""
+"""Catalog operations as the CLI and the web call them: import, export, seed, reindex. Each owns its transaction."""
 
 from collections.abc import Callable
 from pathlib import Path
@@ -8,7 +8,10 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from directory import exporter, models, sources, tabular, vocabularies
-from directory.importer import ImportReport, import_records, import_rows
+from directory.importer import BATCH_SIZE, ImportReport, import_records, import_rows
+from directory.search import documents
+from directory.search.meili import MeiliSearchEngine
+from directory.search.query import SearchUnavailable
 
 SEED_CATALOG = Path(__file__).resolve().parent.parent / "seed_data" / "catalog" / "services.json"
 ExportFormat = Literal["json", "ndjson", "csv"]
@@ -23,24 +26,33 @@ async def import_source(
     dry_run: bool = False,
     source_name: str | None = None,
     progress: Callable[[int], None] | None = None,
+    search_index: MeiliSearchEngine | None = None,
 ) -> ImportReport:
-    """Import HSDS from a file, folder, zip or API URL; the format is detected when not given."""
+    """Import HSDS from a file, folder, zip or API URL; the format is detected when not given. A committed import
+    is then pushed to ``search_index`` (when search runs on Meilisearch)."""
     fmt = fmt or sources.detect_format(source)
     updated_by = source_name or f"import of {source}"
     vocabulary = vocabularies.default()
     if fmt == "csv":
         tables = tabular.read_package(Path(source))
-        return await import_rows(engine, tables, vocabularies=vocabulary, updated_by=updated_by, dry_run=dry_run)
-    if fmt != "api" and not Path(source).is_file():
-        raise sources.SourceError(f"{source}: no such file")
-    return await import_records(
-        engine,
-        sources.read_records(source, fmt),
-        vocabularies=vocabulary,
-        updated_by=updated_by,
-        dry_run=dry_run,
-        progress=progress,
-    )
+        report = await import_rows(engine, tables, vocabularies=vocabulary, updated_by=updated_by, dry_run=dry_run)
+    else:
+        if fmt != "api" and not Path(source).is_file():
+            raise sources.SourceError(f"{source}: no such file")
+        report = await import_records(
+            engine,
+            sources.read_records(source, fmt),
+            vocabularies=vocabulary,
+            updated_by=updated_by,
+            dry_run=dry_run,
+            progress=progress,
+        )
+    if search_index is not None and report.ok and not dry_run:
+        try:
+            report.search_synced = (await search_index.sync()).services
+        except SearchUnavailable as error:
+            report.search_error = str(error)
+    return report
 
 
 async def export_catalog(engine: AsyncEngine, destination: Path, fmt: ExportFormat) -> tuple[Path, int]:
@@ -62,6 +74,19 @@ async def service_count(engine: AsyncEngine) -> int:
         return int((await connection.execute(select(func.count()).select_from(models.service))).scalar_one())
 
 
-async def seed(engine: AsyncEngine) -> ImportReport:
+async def seed(engine: AsyncEngine, search_index: MeiliSearchEngine | None = None) -> ImportReport:
     """Load the demo region (and Waypost's vocabularies) from seed_data/."""
-    return await import_source(engine, str(SEED_CATALOG), "json", source_name="seed_data")
+    return await import_source(engine, str(SEED_CATALOG), "json", source_name="seed_data", search_index=search_index)
+
+
+async def rebuild_documents(engine: AsyncEngine) -> tuple[int, int]:
+    """Rebuild every search document from the catalog, in batches, in one transaction (searches see the old
+    documents until it commits). Returns how many services and documents there are."""
+    vocabulary = vocabularies.default()
+    async with engine.begin() as connection:
+        service = models.service
+        ids = list((await connection.execute(select(service.c.id).order_by(service.c.id))).scalars())
+        for start in range(0, len(ids), BATCH_SIZE):
+            await documents.rebuild(connection, ids[start : start + BATCH_SIZE], vocabulary)
+        count = await connection.execute(select(func.count()).select_from(models.search_document))
+        return len(ids), int(count.scalar_one())

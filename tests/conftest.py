@@ -21,7 +21,7 @@ from waypost import migrate
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 POSTGRES_URL = os.environ.get("WAYPOST_TEST_POSTGRES_URL", "")
-TEMPLATE = "waypost_test_template"
+TEMPLATE = f"waypost_test_template_{os.getpid()}"  # per run: test sessions may share a server
 _counter = itertools.count()
 
 

@@ -1,37 +1,51 @@
-"""The application factory: one Litestar app over the configured database."""
+"""The application factory: one Litestar app over the configured database and search engine."""
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from litestar import Litestar
+from litestar import Litestar, Request, Response
 from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
 
 from directory import vocabularies
 from directory.controllers import HSDSController
+from directory.search import engines
 from directory.search.controllers import search
-from directory.search.database import DatabaseSearchEngine
+from directory.search.query import SearchUnavailable
+from referrals.controllers import InstrumentController
 from waypost.db import create_engine
 from waypost.health import healthz
 from waypost.settings import Settings, load_settings
 
+log = logging.getLogger(__name__)
+
+
+def _search_unavailable(request: Request, error: SearchUnavailable) -> Response[dict[str, object]]:
+    # The cause names the search server's address: it goes to the log, not to the public.
+    log.warning("search unavailable for %s: %s", request.url.path, error)
+    detail = "Search is unavailable right now; try again shortly."
+    return Response({"status_code": 503, "detail": detail}, status_code=503)
+
 
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or load_settings()
+    settings.check_search()  # a misconfigured engine stops the server from starting, with the variable to fix
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         app.state.engine = create_engine(settings.database_url)
         app.state.vocabularies = vocabularies.default()
-        app.state.search = DatabaseSearchEngine(app.state.engine, app.state.vocabularies, settings.default_timezone)
+        app.state.search = engines.configured(settings, app.state.engine, app.state.vocabularies)
         try:
             yield
         finally:
             await app.state.engine.dispose()
 
     return Litestar(
-        route_handlers=[healthz, HSDSController, search],
+        route_handlers=[healthz, HSDSController, search, InstrumentController],
         lifespan=[lifespan],
         state=State({"settings": settings}),
+        exception_handlers={SearchUnavailable: _search_unavailable},
         openapi_config=OpenAPIConfig(title="Waypost", version="0.1.0", path="/schema"),
     )

@@ -9,9 +9,13 @@ from typing import Any
 import click
 import msgspec
 import uvicorn
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from directory import services, sources, synthetic
+from directory import services, sources, synthetic, vocabularies
 from directory.importer import ImportReport
+from directory.search import engines
+from directory.search.meili import MeiliSearchEngine
+from directory.search.query import SearchUnavailable
 from waypost import migrate
 from waypost.db import create_engine
 from waypost.settings import Settings, load_settings
@@ -31,12 +35,22 @@ def _run(settings: Settings, work: Any) -> Any:
 
 
 def _settings(migrated: bool = True) -> Settings:
-    """The settings, with the database brought to the newest revision (Alembic does nothing if it already is)."""
+    """The settings, with the database brought to the newest revision (Alembic does nothing if it already is).
+    Every command but the migrations also needs search settings that work."""
     settings = load_settings()
     settings.ensure_data_dir()
     if migrated:
+        try:
+            settings.check_search()
+        except ValueError as error:
+            raise click.ClickException(str(error)) from None
         migrate.upgrade(settings.database_url)
     return settings
+
+
+def _search_index(settings: Settings, engine: AsyncEngine) -> MeiliSearchEngine | None:
+    """The Meilisearch index that imports keep in step, when Meilisearch is the search engine."""
+    return engines.meilisearch(settings, engine, vocabularies.default())
 
 
 @click.group()
@@ -78,6 +92,14 @@ def _print_report(report: ImportReport, started: float) -> None:
         click.echo(f"Dry run: {report.records} services would be imported ({summary}). Nothing was changed.")
     else:
         click.echo(f"Imported {report.records} services in {seconds:.1f} s ({summary}).")
+    if report.search_synced is not None:
+        click.echo(f"Search index: {report.search_synced} changed services sent to Meilisearch.")
+    if report.search_error is not None:
+        click.echo(
+            f"Search index not updated ({report.search_error}). The changes stay queued: the next import or "
+            "`waypost reindex` sends them.",
+            err=True,
+        )
 
 
 @main.command("import")
@@ -93,11 +115,18 @@ def import_command(source: str, fmt: sources.Format | None, dry_run: bool, sourc
         rate = records / max(time.perf_counter() - started, 1e-9)
         click.echo(f"... {records} services read ({rate:,.0f}/s)", err=True)
 
+    settings = _settings()
     try:
         report = _run(
-            _settings(),
+            settings,
             lambda engine: services.import_source(
-                engine, source, fmt, dry_run=dry_run, source_name=source_name, progress=progress
+                engine,
+                source,
+                fmt,
+                dry_run=dry_run,
+                source_name=source_name,
+                progress=progress,
+                search_index=_search_index(settings, engine),
             ),
         )
     except sources.SourceError as error:
@@ -120,10 +149,41 @@ def export_command(destination: Path, fmt: services.ExportFormat) -> None:
 def seed_command() -> None:
     """Load the demo region from seed_data/ into the configured database."""
     started = time.perf_counter()
-    report = _run(_settings(), services.seed)
+    settings = _settings()
+    report = _run(settings, lambda engine: services.seed(engine, _search_index(settings, engine)))
     _print_report(report, started)
     if report.problems:
         sys.exit(1)
+
+
+@main.command("reindex")
+def reindex_command() -> None:
+    """Rebuild every search document from the catalog, and the Meilisearch index when it is the search engine."""
+    settings = _settings()
+
+    async def work(engine: AsyncEngine) -> None:
+        started = time.perf_counter()
+        count, documents = await services.rebuild_documents(engine)
+        seconds = time.perf_counter() - started
+        click.echo(f"Rebuilt {documents} search documents for {count} services in {seconds:.1f} s.")
+        index = _search_index(settings, engine)
+        if index is None:
+            return
+        started = time.perf_counter()
+        built = await index.reindex()
+        swapped = "swapped it in and deleted the old index" if built.replaced else "swapped it in (no index before)"
+        click.echo(
+            f"Meilisearch: built {built.index}_tmp with {built.documents} documents of {built.services} services, "
+            f"{swapped}: {built.index} is current ({time.perf_counter() - started:.1f} s)."
+        )
+        caught_up = await index.sync()
+        if caught_up.services:
+            click.echo(f"Meilisearch: sent {caught_up.services} services changed during the rebuild.")
+
+    try:
+        _run(settings, work)
+    except SearchUnavailable as error:
+        raise click.ClickException(f"{error}. The search documents are rebuilt; run `waypost reindex` again.") from None
 
 
 @main.command("generate")
@@ -167,7 +227,7 @@ def demo_command(host: str, port: int) -> None:
     settings = _settings()
     if _run(settings, services.service_count) == 0:
         click.echo("Loading the demo region...")
-        report = _run(settings, services.seed)
+        report = _run(settings, lambda engine: services.seed(engine, _search_index(settings, engine)))
         if report.problems:
             _print_report(report, time.perf_counter())
             sys.exit(1)

@@ -8,11 +8,9 @@ rows.
 """
 
 import math
-import time
-from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 from uuid import UUID
@@ -33,18 +31,27 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from directory import hours, models
-from directory.search.query import Analysis, Hit, SearchQuery, SearchResult, Synonyms, analyse, synonyms
+from directory import models
+from directory.search.query import Analysis, SearchQuery, SearchResult, Synonyms, analyse, synonyms
+from directory.search.results import (
+    FACET_LANGUAGES,
+    GENDERS,
+    NEAR_KM,
+    REACHABLE,
+    Vocabulary,
+    blend,
+    build_hits,
+    count_facets,
+    opening_hours,
+    page_of,
+    top_categories,
+    verified_tiers,
+)
 from directory.validation import area_geometry
 from directory.vocabularies import Vocabularies
 from waypost.db import among
 
-FACET_LANGUAGES = ("en", "es", "vi", "ru", "zh", "so", "ar", "uk", "ko", "tl", "fa", "fr", "ht", "pt", "km", "ase")
-GENDERS = ("women", "men", "transgender-nonbinary")
-REACHABLE = 0.7
 BM25_HALF = 10.0  # the bm25 score that counts as half relevant: strong matches score 10 to 20 on the seed region
-VOCABULARY_SECONDS = 60  # how long the spelling vocabulary is trusted before it is read again
-WEIGHTS = {"text": 0.4, "category": 0.25, "distance": 0.3, "verified": 0.05}
 
 doc = models.search_document
 
@@ -164,21 +171,9 @@ class DatabaseSearchEngine:
         self.default_timezone = default_timezone
         self.dialect = PostgresText() if engine.dialect.name == "postgresql" else SqliteText()
         self.name = self.dialect.name
-        self.top_categories = tuple(
-            term.code
-            for term in vocabularies.terms.values()
-            if term.taxonomy == "waypost-categories" and not term.parent
-        )
+        self.top_categories = top_categories(vocabularies)
         self.lay_words: Synonyms = synonyms()
-        self._known: frozenset[str] = frozenset()
-        self._known_at = -math.inf
-
-    async def _vocabulary(self, connection: AsyncConnection) -> frozenset[str]:
-        if time.monotonic() - self._known_at > VOCABULARY_SECONDS:
-            terms = (await connection.execute(select(models.search_term.c.term))).scalars()
-            self._known = frozenset(terms) | self.lay_words.words
-            self._known_at = time.monotonic()
-        return self._known
+        self.vocabulary = Vocabulary(self.lay_words)
 
     async def search(self, query: SearchQuery) -> SearchResult:
         async with self.engine.connect() as connection:
@@ -206,8 +201,8 @@ class DatabaseSearchEngine:
             )
             offset = (query.page - 1) * query.per_page
             page = (await connection.execute(ranked.limit(query.per_page).offset(offset))).all()
-            hits = await self._hits(connection, page, analysis, datetime.now(UTC))
-            return _result(query, total, hits, facets, analysis)
+            hits = await build_hits(connection, page, analysis, datetime.now(UTC), self.default_timezone)
+            return page_of(query, total, hits, facets, analysis)
 
     async def service_ids(self, query: SearchQuery) -> set[UUID]:
         """Every service with a listing that matches, unranked: what the HSDS API's ``search`` and ``postcode``
@@ -217,11 +212,18 @@ class DatabaseSearchEngine:
             found = await connection.execute(match.join(select(doc.c.service_id).where(*conditions)).distinct())
             return set(found.scalars())
 
+    async def services_covering(self, connection: AsyncConnection, latitude: float, longitude: float) -> set[UUID]:
+        """Services with a service-area polygon that covers the point, for an engine that cannot test polygons."""
+        area = models.service_area
+        covering = await self.dialect.covering_polygons(connection, latitude, longitude)
+        found = await connection.execute(select(area.c.service_id).where(covering).distinct())
+        return set(found.scalars())
+
     async def _plan(
         self, connection: AsyncConnection, query: SearchQuery
     ) -> tuple[Analysis, TextMatch, list[ColumnElement[bool]]]:
         """The words, how they match, and every condition a listing must meet."""
-        analysis = analyse(query.text, await self._vocabulary(connection), self.lay_words)
+        analysis = analyse(query.text, await self.vocabulary.known(connection), self.lay_words)
         conditions = await self._filters(connection, query)
         match = self.dialect.text_match(analysis.terms) if analysis.terms else NO_TEXT
         if analysis.terms:
@@ -279,23 +281,13 @@ class DatabaseSearchEngine:
 
     def _score(self, analysis: Analysis, text_score: ColumnElement[float], distance: Any) -> ColumnElement[float]:
         category = case((_in_categories(analysis.categories), 1.0), else_=0.0) if analysis.categories else literal(0.0)
-        today = datetime.now(UTC).date()
-        verified = case(
-            (doc.c.assured_date >= (today - timedelta(days=365)).isoformat(), 1.0),
-            (doc.c.assured_date >= (today - timedelta(days=730)).isoformat(), 0.5),
-            else_=0.0,
-        )
-        nearness: Any = literal(0.0)
+        tiers = verified_tiers(datetime.now(UTC).date())
+        verified = case(*((doc.c.assured_date >= since, credit) for since, credit in tiers), else_=0.0)
+        near: Any = literal(0.0)
         if distance is not None:
-            # A listing without coordinates (a hotline, an online service) that passed the area filter serves the
-            # searcher where they are: as reachable as a site a couple of kilometres away.
-            nearness = case((doc.c.latitude.is_(None), REACHABLE), else_=1.0 / (1.0 + distance / 5.0))
-        return (
-            WEIGHTS["text"] * text_score
-            + WEIGHTS["category"] * category
-            + WEIGHTS["distance"] * nearness
-            + WEIGHTS["verified"] * verified
-        )
+            near = case((doc.c.latitude.is_(None), REACHABLE), else_=1.0 / (1.0 + distance / NEAR_KM))
+        result: ColumnElement[float] = blend(text_score, category, near, verified)
+        return result
 
     async def _facets(self, connection: AsyncConnection, counts: Select[Any]) -> tuple[int, dict[str, dict[str, int]]]:
         row = (await connection.execute(counts)).one()._mapping
@@ -311,110 +303,22 @@ class DatabaseSearchEngine:
         """Opening hours are rules evaluated per listing, so this path filters every match in Python."""
         assert query.open_at is not None
         rows = (await connection.execute(ranked)).all()
-        opening = await self._hours(connection, rows)
+        opening = await opening_hours(connection, rows, self.default_timezone)
         open_rows = [row for row in rows if opening[row.id].is_open(query.open_at)]
-        categories: Counter[str] = Counter()
-        languages: Counter[str] = Counter()
-        for row in open_rows:
-            categories.update(c for c in self.top_categories if f" {c} " in row.category_codes)
-            languages.update(code for code in FACET_LANGUAGES if f" {code} " in row.language_codes)
-        start = (query.page - 1) * query.per_page
-        hits = await self._hits(connection, open_rows[start : start + query.per_page], analysis, query.open_at)
-        facets = {"category": dict(categories), "language": dict(languages)}
-        return _result(query, len(open_rows), hits, facets, analysis)
-
-    async def _hours(self, connection: AsyncConnection, rows: Sequence[Any]) -> dict[UUID, hours.Hours]:
-        """Each listing's opening hours: its site's own schedule, else the service's, else the location's."""
-        schedule = models.schedule
-        service_ids = {row.service_id for row in rows}
-        at_location_ids = {row.service_at_location_id for row in rows if row.service_at_location_id}
-        location_ids = {row.location_id for row in rows if row.location_id}
-        found = await connection.execute(
-            select(schedule).where(
-                or_(
-                    among(connection, schedule.c.service_id, service_ids),
-                    among(connection, schedule.c.service_at_location_id, at_location_ids or [None]),
-                    among(connection, schedule.c.location_id, location_ids or [None]),
-                )
-            )
+        facets = count_facets(
+            ((row.category_codes.split(), row.language_codes.split()) for row in open_rows), self.top_categories
         )
-        by_owner: dict[UUID, list[dict[str, Any]]] = {}
-        for row in found:
-            for owner in (row.service_at_location_id, row.service_id, row.location_id):
-                if owner is not None:
-                    by_owner.setdefault(owner, []).append(dict(row._mapping))
-        result = {}
-        for row in rows:
-            schedules = (
-                by_owner.get(row.service_at_location_id)
-                or by_owner.get(row.service_id)
-                or by_owner.get(row.location_id)
-                or []
-            )
-            result[row.id] = hours.hours_from_schedules(schedules, self.default_timezone)
-        return result
-
-    async def _hits(
-        self, connection: AsyncConnection, rows: Sequence[Any], analysis: Analysis, at: datetime
-    ) -> list[Hit]:
-        if not rows:
-            return []
-        service, organization, address = models.service, models.organization, models.address
-        names = {
-            r.id: r
-            for r in await connection.execute(
-                select(
-                    service.c.id, service.c.name, service.c.organization_id, organization.c.name.label("organization")
-                )
-                .outerjoin(organization, organization.c.id == service.c.organization_id)
-                .where(among(connection, service.c.id, [row.service_id for row in rows]))
-            )
-        }
-        documents = {
-            r.id: r
-            for r in await connection.execute(select(doc).where(among(connection, doc.c.id, [row.id for row in rows])))
-        }
-        location_ids = [row.location_id for row in rows if row.location_id]
-        addresses: dict[UUID, str] = {}
-        for r in await connection.execute(
-            select(address).where(among(connection, address.c.location_id, location_ids or [None]))
-        ):
-            addresses.setdefault(
-                r.location_id,
-                ", ".join(p for p in (r.address_1, r.address_2, r.city, r.state_province, r.postal_code) if p),
-            )
-        opening = await self._hours(connection, rows)
-        hits = []
-        for row in rows:
-            document, named = documents[row.id], names[row.service_id]
-            location = None
-            if row.location_id and document.latitude is not None:
-                location = {
-                    "lat": document.latitude,
-                    "lon": document.longitude,
-                    "address": addresses.get(row.location_id),
-                }
-            hits.append(
-                Hit(
-                    service_id=row.service_id,
-                    service_at_location_id=row.service_at_location_id,
-                    name=named.name,
-                    organization={"id": named.organization_id, "name": named.organization},
-                    location=location,
-                    distance_km=round(row.distance_km, 2) if row.distance_km is not None else None,
-                    open_now=opening[row.id].is_open(at),
-                    score=round(float(row.score), 4),
-                    matched=_matched(document, analysis),
-                    categories=document.category_codes.split(),
-                )
-            )
-        return hits
+        start = (query.page - 1) * query.per_page
+        hits = await build_hits(
+            connection, open_rows[start : start + query.per_page], analysis, query.open_at, self.default_timezone
+        )
+        return page_of(query, len(open_rows), hits, facets, analysis)
 
 
-def _facet_counts(top_categories: Sequence[str]) -> Select[Any]:
+def _facet_counts(categories: Sequence[str]) -> Select[Any]:
     """One pass over the matches counting them, and them per top category and per language."""
     sums: list[ColumnElement[Any]] = [func.count().label("total")]
-    sums += [func.sum(case((_in_categories([c]), 1), else_=0)).label(f"c_{c}") for c in top_categories]
+    sums += [func.sum(case((_in_categories([c]), 1), else_=0)).label(f"c_{c}") for c in categories]
     sums += [
         func.sum(case((doc.c.language_codes.like(f"% {code} %"), 1), else_=0)).label(f"l_{code}")
         for code in FACET_LANGUAGES
@@ -424,40 +328,3 @@ def _facet_counts(top_categories: Sequence[str]) -> Select[Any]:
 
 def _in_categories(codes: Sequence[str] | frozenset[str]) -> ColumnElement[bool]:
     return or_(*(doc.c.category_codes.like(f"% {code} %") for code in sorted(codes)))
-
-
-def _matched(document: Any, analysis: Analysis) -> list[str]:
-    """Which query words matched which field, and which categories the words pointed to, in words for people."""
-    from directory.search.documents import words
-
-    fields = {
-        "name": words(document.name_text or ""),
-        "category": words(document.category_text or ""),
-        "description": words(document.description_text or ""),
-        "eligibility": words(document.eligibility_text or ""),
-    }
-    found = [
-        f"{term} ({field})" for term in analysis.terms for field, vocabulary in fields.items() if _has(vocabulary, term)
-    ]
-    found += [f"category {code}" for code in sorted(analysis.categories) if f" {code} " in document.category_codes]
-    return list(dict.fromkeys(found))
-
-
-def _has(vocabulary: set[str], term: str) -> bool:
-    # A crude stem so "pantries" is reported as matching "pantry", as the engines' stemmers did.
-    stem = term[:-3] if term.endswith("ies") else term.rstrip("s")
-    return term in vocabulary or any(word.startswith(stem) for word in vocabulary if len(stem) >= 4)
-
-
-def _result(
-    query: SearchQuery, total: int, hits: list[Hit], facets: dict[str, dict[str, int]], analysis: Analysis
-) -> SearchResult:
-    return SearchResult(
-        total_items=total,
-        total_pages=max(1, math.ceil(total / query.per_page)),
-        page_number=query.page,
-        size=len(hits),
-        contents=hits,
-        facets=facets,
-        did_you_mean=analysis.corrected,
-    )

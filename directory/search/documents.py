@@ -2,7 +2,8 @@
 
 A document flattens what a search filters and ranks on (category and eligibility codes, languages, ages, cost,
 coordinates, status) and the text it matches (names, categories in English and Spanish, descriptions). Documents
-are rebuilt for every service an import touches, and for all of them by ``waypost reindex``.
+are rebuilt for every service an import touches, and for all of them by ``waypost reindex``; each rebuild queues its
+services in the search outbox, in the same transaction, for an index outside the database (``outbox``).
 """
 
 import re

@@ -142,6 +142,10 @@ class SearchResult(msgspec.Struct, kw_only=True):
     did_you_mean: str | None = None
 
 
+class SearchUnavailable(RuntimeError):
+    """The search engine could not answer (a search server down or refusing a request); the API says 503."""
+
+
 class SearchEngine(Protocol):
     """What every engine offers: the database's own (SQLite, PostgreSQL) and Meilisearch."""
 

@@ -1,0 +1,226 @@
+"""What every engine shares once it knows which listings match: the score, facets, opening hours, hits and pages.
+
+The database engine computes the score in SQL and the Meilisearch engine in Python, from the same parts and the
+same weights (``blend``), so that a search ranks alike whichever engine answers it. Hits are always described from
+the catalog database: names, addresses and opening hours are read there, whatever found the listings.
+"""
+
+import math
+import time
+from collections import Counter
+from collections.abc import Collection, Iterable, Sequence
+from datetime import date, datetime, timedelta
+from typing import Any, Protocol
+from uuid import UUID
+
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from directory import hours, models
+from directory.search.documents import words
+from directory.search.query import Analysis, Hit, SearchQuery, SearchResult, Synonyms
+from directory.vocabularies import Vocabularies
+from waypost.db import among
+
+FACET_LANGUAGES = ("en", "es", "vi", "ru", "zh", "so", "ar", "uk", "ko", "tl", "fa", "fr", "ht", "pt", "km", "ase")
+GENDERS = ("women", "men", "transgender-nonbinary")
+WEIGHTS = {"text": 0.4, "category": 0.25, "distance": 0.3, "verified": 0.05}
+# A listing without coordinates (a hotline, an online service) that passed the area filter serves the searcher where
+# they are: as reachable as a site a couple of kilometres away.
+REACHABLE = 0.7
+NEAR_KM = 5.0  # nearness is 1 / (1 + km / NEAR_KM): a site 5 km away counts half as near as one next door
+VOCABULARY_SECONDS = 60  # how long the spelling vocabulary is trusted before it is read again
+
+
+class Ranked(Protocol):
+    """A matching listing with its score, as either engine ranks it."""
+
+    @property
+    def id(self) -> UUID: ...
+    @property
+    def service_id(self) -> UUID: ...
+    @property
+    def service_at_location_id(self) -> UUID | None: ...
+    @property
+    def location_id(self) -> UUID | None: ...
+    @property
+    def score(self) -> float: ...
+    @property
+    def distance_km(self) -> float | None: ...
+
+
+def top_categories(vocabularies: Vocabularies) -> tuple[str, ...]:
+    return tuple(
+        term.code for term in vocabularies.terms.values() if term.taxonomy == "waypost-categories" and not term.parent
+    )
+
+
+def blend(text: Any, category: Any, nearness: Any, verified: Any) -> Any:
+    """The score from its parts, each from 0 to 1; the same arithmetic serves floats and SQL expressions."""
+    return (
+        WEIGHTS["text"] * text
+        + WEIGHTS["category"] * category
+        + WEIGHTS["distance"] * nearness
+        + WEIGHTS["verified"] * verified
+    )
+
+
+def verified_tiers(today: date) -> tuple[tuple[str, float], ...]:
+    """(earliest ``assured_date``, credit): a listing checked within a year earns 1, within two years 0.5."""
+    return ((today - timedelta(days=365)).isoformat(), 1.0), ((today - timedelta(days=730)).isoformat(), 0.5)
+
+
+def verified(assured_date: str | None, today: date) -> float:
+    return next((credit for since, credit in verified_tiers(today) if assured_date and assured_date >= since), 0.0)
+
+
+def nearness(distance_km: float | None) -> float:
+    """How near a listing that serves the searcher is; ``None`` is a listing without coordinates."""
+    return REACHABLE if distance_km is None else 1.0 / (1.0 + distance_km / NEAR_KM)
+
+
+class Vocabulary:
+    """The words misspellings are corrected against: every word of the search documents, and the lay phrases'."""
+
+    def __init__(self, lay_words: Synonyms) -> None:
+        self.lay_words = lay_words
+        self._known: frozenset[str] = frozenset()
+        self._known_at = -math.inf
+
+    async def known(self, connection: AsyncConnection) -> frozenset[str]:
+        if time.monotonic() - self._known_at > VOCABULARY_SECONDS:
+            terms = (await connection.execute(select(models.search_term.c.term))).scalars()
+            self._known = frozenset(terms) | self.lay_words.words
+            self._known_at = time.monotonic()
+        return self._known
+
+
+def count_facets(
+    listings: Iterable[tuple[Collection[str], Collection[str]]], categories: Sequence[str]
+) -> dict[str, dict[str, int]]:
+    """Matches per top category and per language, from each listing's (category codes, language codes)."""
+    by_category: Counter[str] = Counter()
+    by_language: Counter[str] = Counter()
+    for category_codes, language_codes in listings:
+        by_category.update(code for code in categories if code in category_codes)
+        by_language.update(code for code in FACET_LANGUAGES if code in language_codes)
+    return {"category": dict(by_category), "language": dict(by_language)}
+
+
+async def opening_hours(
+    connection: AsyncConnection, rows: Sequence[Ranked], default_timezone: str
+) -> dict[UUID, hours.Hours]:
+    """Each listing's opening hours: its site's own schedule, else the service's, else the location's."""
+    schedule = models.schedule
+    service_ids = {row.service_id for row in rows}
+    at_location_ids = {row.service_at_location_id for row in rows if row.service_at_location_id}
+    location_ids = {row.location_id for row in rows if row.location_id}
+    found = await connection.execute(
+        select(schedule).where(
+            or_(
+                among(connection, schedule.c.service_id, service_ids),
+                among(connection, schedule.c.service_at_location_id, at_location_ids or [None]),
+                among(connection, schedule.c.location_id, location_ids or [None]),
+            )
+        )
+    )
+    by_owner: dict[UUID, list[dict[str, Any]]] = {}
+    for schedule_row in found:
+        for owner in (schedule_row.service_at_location_id, schedule_row.service_id, schedule_row.location_id):
+            if owner is not None:
+                by_owner.setdefault(owner, []).append(dict(schedule_row._mapping))
+    result = {}
+    for row in rows:
+        schedules = (
+            (by_owner.get(row.service_at_location_id) if row.service_at_location_id else None)
+            or by_owner.get(row.service_id)
+            or (by_owner.get(row.location_id) if row.location_id else None)
+            or []
+        )
+        result[row.id] = hours.hours_from_schedules(schedules, default_timezone)
+    return result
+
+
+async def build_hits(
+    connection: AsyncConnection, rows: Sequence[Ranked], analysis: Analysis, at: datetime, default_timezone: str
+) -> list[Hit]:
+    """The page's listings described from the catalog: names, organization, address, open or not at ``at``."""
+    if not rows:
+        return []
+    service, organization, address, doc = models.service, models.organization, models.address, models.search_document
+    names = {
+        r.id: r
+        for r in await connection.execute(
+            select(service.c.id, service.c.name, service.c.organization_id, organization.c.name.label("organization"))
+            .outerjoin(organization, organization.c.id == service.c.organization_id)
+            .where(among(connection, service.c.id, [row.service_id for row in rows]))
+        )
+    }
+    found = await connection.execute(select(doc).where(among(connection, doc.c.id, [row.id for row in rows])))
+    documents = {r.id: r for r in found}
+    location_ids = [row.location_id for row in rows if row.location_id]
+    addresses: dict[UUID, str] = {}
+    for r in await connection.execute(
+        select(address).where(among(connection, address.c.location_id, location_ids or [None]))
+    ):
+        addresses.setdefault(
+            r.location_id,
+            ", ".join(p for p in (r.address_1, r.address_2, r.city, r.state_province, r.postal_code) if p),
+        )
+    opening = await opening_hours(connection, rows, default_timezone)
+    hits = []
+    for row in rows:
+        document, named = documents[row.id], names[row.service_id]
+        location = None
+        if row.location_id and document.latitude is not None:
+            location = {"lat": document.latitude, "lon": document.longitude, "address": addresses.get(row.location_id)}
+        hits.append(
+            Hit(
+                service_id=row.service_id,
+                service_at_location_id=row.service_at_location_id,
+                name=named.name,
+                organization={"id": named.organization_id, "name": named.organization},
+                location=location,
+                distance_km=round(row.distance_km, 2) if row.distance_km is not None else None,
+                open_now=opening[row.id].is_open(at),
+                score=round(float(row.score), 4),
+                matched=_matched(document, analysis),
+                categories=document.category_codes.split(),
+            )
+        )
+    return hits
+
+
+def _matched(document: Any, analysis: Analysis) -> list[str]:
+    """Which query words matched which field, and which categories the words pointed to, in words for people."""
+    fields = {
+        "name": words(document.name_text or ""),
+        "category": words(document.category_text or ""),
+        "description": words(document.description_text or ""),
+        "eligibility": words(document.eligibility_text or ""),
+    }
+    found = [
+        f"{term} ({field})" for term in analysis.terms for field, vocabulary in fields.items() if _has(vocabulary, term)
+    ]
+    found += [f"category {code}" for code in sorted(analysis.categories) if f" {code} " in document.category_codes]
+    return list(dict.fromkeys(found))
+
+
+def _has(vocabulary: set[str], term: str) -> bool:
+    # A crude stem so "pantries" is reported as matching "pantry", as the engines' stemmers did.
+    stem = term[:-3] if term.endswith("ies") else term.rstrip("s")
+    return term in vocabulary or any(word.startswith(stem) for word in vocabulary if len(stem) >= 4)
+
+
+def page_of(
+    query: SearchQuery, total: int, hits: list[Hit], facets: dict[str, dict[str, int]], analysis: Analysis
+) -> SearchResult:
+    return SearchResult(
+        total_items=total,
+        total_pages=max(1, math.ceil(total / query.per_page)),
+        page_number=query.page,
+        size=len(hits),
+        contents=hits,
+        facets=facets,
+        did_you_mean=analysis.corrected,
+    )
