@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 from uuid import UUID
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from directory import hours, models
@@ -115,20 +115,24 @@ async def opening_hours(
     service_ids = {row.service_id for row in rows}
     at_location_ids = {row.service_at_location_id for row in rows if row.service_at_location_id}
     location_ids = {row.location_id for row in rows if row.location_id}
-    found = await connection.execute(
-        select(schedule).where(
-            or_(
-                among(connection, schedule.c.service_id, service_ids),
-                among(connection, schedule.c.service_at_location_id, at_location_ids or [None]),
-                among(connection, schedule.c.location_id, location_ids or [None]),
-            )
-        )
-    )
+    # One lookup per owner column, each on its own index: an OR of the three makes the database compare every
+    # schedule against every id (minutes at 100k listings).
     by_owner: dict[UUID, list[dict[str, Any]]] = {}
-    for schedule_row in found:
-        for owner in (schedule_row.service_at_location_id, schedule_row.service_id, schedule_row.location_id):
-            if owner is not None:
-                by_owner.setdefault(owner, []).append(dict(schedule_row._mapping))
+    seen: set[UUID] = set()
+    for column, ids in (
+        (schedule.c.service_at_location_id, at_location_ids),
+        (schedule.c.service_id, service_ids),
+        (schedule.c.location_id, location_ids),
+    ):
+        if not ids:
+            continue
+        for schedule_row in await connection.execute(select(schedule).where(among(connection, column, ids))):
+            if schedule_row.id in seen:
+                continue
+            seen.add(schedule_row.id)
+            for owner in (schedule_row.service_at_location_id, schedule_row.service_id, schedule_row.location_id):
+                if owner is not None:
+                    by_owner.setdefault(owner, []).append(dict(schedule_row._mapping))
     result = {}
     for row in rows:
         schedules = (
