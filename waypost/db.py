@@ -78,8 +78,8 @@ async def bulk_insert(connection: AsyncConnection, table: Table, rows: list[dict
             for value in values:
                 await copy.write_row(value)
     else:
-        placeholders = ", ".join("?" for _ in names)
-        await driver.executemany(f'INSERT INTO "{table.name}" ({columns}) VALUES ({placeholders})', values)
+        markers = ", ".join("?" for _ in names)
+        await driver.executemany(f'INSERT INTO "{table.name}" ({columns}) VALUES ({markers})', values)
 
 
 def _processed(value: tuple[Any, ...], processors: list[tuple[int, Any]]) -> list[Any]:
@@ -95,7 +95,7 @@ def among(
 ) -> ColumnElement[bool]:
     """``column IN values`` with the values sent as one parameter, however many there are.
 
-    A plain IN list puts one placeholder per value in the SQL text, so every batch size is a new statement to
+    A plain IN list puts one parameter marker per value in the SQL text, so every batch size is a new statement to
     parse; an array (PostgreSQL) or a JSON list (SQLite) keeps the statement the same and small.
     """
     values = list(values)

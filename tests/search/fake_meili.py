@@ -609,7 +609,7 @@ class FakeMeilisearch:
         if strategy not in ("last", "all"):
             raise ApiError(400, "bad_request", f"the fake does not implement matchingStrategy {strategy}")
         words = tokens(body.get("q") or "")[:MAX_QUERY_WORDS]
-        ranked = _rank(index, documents, words, strategy, sort) if words else _placeholder(documents, sort)
+        ranked = _rank(index, documents, words, strategy, sort) if words else _browse(documents, sort)
         reachable = ranked[: settings["pagination"]["maxTotalHits"]]
         offset, limit = int(body.get("offset", 0)), int(body.get("limit", 20))
         retrieve = body.get("attributesToRetrieve") or ["*"]
@@ -700,7 +700,7 @@ class _Descending:
         return self.text > other.text
 
 
-def _placeholder(documents: dict[str, dict[str, Any]], sort: list[tuple[Any, ...]]) -> list[tuple[str, float]]:
+def _browse(documents: dict[str, dict[str, Any]], sort: list[tuple[Any, ...]]) -> list[tuple[str, float]]:
     order = sorted(documents, key=lambda key: _sort_key(documents[key], sort)) if sort else list(documents)
     return [(key, 1.0) for key in order]
 
