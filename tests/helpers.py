@@ -3,15 +3,20 @@
 import asyncio
 import json
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import httpx
 from click.testing import CliRunner, Result
 from sqlalchemy import text
 
 from directory.ids import term_id
+from waypost.app import create_app
 from waypost.cli import main
 from waypost.db import create_engine
+from waypost.settings import Settings
 
 
 def new_id() -> str:
@@ -111,3 +116,11 @@ def query(database_url: str, sql: str, **params: Any) -> list[tuple[Any, ...]]:
 
 def count(database_url: str, table: str) -> int:
     return int(query(database_url, f"SELECT count(*) FROM {table}")[0][0])
+
+
+@asynccontextmanager
+async def app_client(database_url: str) -> AsyncIterator[httpx.AsyncClient]:
+    """The real ASGI app, started as a server starts it, with an HTTP client talking to it."""
+    app = create_app(Settings(database_url=database_url))
+    async with app.lifespan(), httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+        yield client

@@ -3,8 +3,7 @@ paging edges, and the 404 and 400 answers."""
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Iterable
-from contextlib import asynccontextmanager
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -18,10 +17,8 @@ from referencing.jsonschema import DRAFT202012
 from directory import exporter, models, queries
 from directory.ids import taxonomy_id, term_id
 from tests.conftest import shared_path
-from tests.helpers import category_attribute, cli, make_service, new_id, query, write_json
-from waypost.app import create_app
+from tests.helpers import app_client, category_attribute, cli, make_service, new_id, query, write_json
 from waypost.db import among, create_engine
-from waypost.settings import Settings
 
 PAGE_KEYS = {"total_items", "total_pages", "page_number", "size", "first_page", "last_page", "empty", "contents"}
 PANTRY = str(term_id("waypost-categories", "food.pantry"))
@@ -30,17 +27,6 @@ WOMEN = str(term_id("waypost-eligibility", "women"))
 CATEGORIES = str(taxonomy_id("waypost-categories"))
 ELIGIBILITY = str(taxonomy_id("waypost-eligibility"))
 UNKNOWN = "6f1d5c2e-8b7a-4f3e-9c1d-2a4b6c8d0e1f"
-
-
-@asynccontextmanager
-async def app_client(database_url: str) -> AsyncIterator[httpx.AsyncClient]:
-    """The real ASGI app, started as a server starts it, with an HTTP client talking to it."""
-    app = create_app(Settings(database_url=database_url))
-    async with (
-        app.lifespan(),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client,
-    ):
-        yield client
 
 
 async def load(database_url: str, tmp_path: Path, services: list[dict[str, Any]]) -> None:

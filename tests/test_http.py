@@ -4,28 +4,15 @@ import asyncio
 import socket
 import threading
 import time
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 import uvicorn
 
-from tests.helpers import cli, count, make_service, write_json
+from tests.helpers import app_client, cli, count, make_service, write_json
 from waypost.app import create_app
 from waypost.settings import Settings
-
-
-@asynccontextmanager
-async def app_client(database_url: str) -> AsyncIterator[httpx.AsyncClient]:
-    """The real ASGI app, started as a server starts it, with an HTTP client talking to it."""
-    app = create_app(Settings(database_url=database_url))
-    async with (
-        app.lifespan(),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c,
-    ):
-        yield c
 
 
 async def test_healthz_reports_database_and_search_engine(database_url: str) -> None:

@@ -2,12 +2,12 @@
 
 from pathlib import Path
 
+from tests.helpers import app_client
 from tests.matching.test_instruments import SHIPPED
-from tests.search.client import search_client
 
 
 async def test_instruments_are_listed_with_their_codes(tmp_path: Path) -> None:
-    async with search_client(f"sqlite+aiosqlite:///{tmp_path}/empty.sqlite3") as client:
+    async with app_client(f"sqlite+aiosqlite:///{tmp_path}/empty.sqlite3") as client:
         listed = (await client.get("/api/v1/instruments")).json()
         phq9 = (await client.get("/api/v1/instruments/phq-9")).json()
         missing = await client.get("/api/v1/instruments/dast-10")
@@ -21,7 +21,7 @@ async def test_instruments_are_listed_with_their_codes(tmp_path: Path) -> None:
 
 
 async def test_scoring_phq9_with_item_9_raises_the_suicide_risk_alert(tmp_path: Path) -> None:
-    async with search_client(f"sqlite+aiosqlite:///{tmp_path}/empty.sqlite3") as client:
+    async with app_client(f"sqlite+aiosqlite:///{tmp_path}/empty.sqlite3") as client:
         phq9 = (await client.get("/api/v1/instruments/phq-9")).json()
         answers = {q["code"]: q["options"][1]["code"] for q in phq9["questions"] if q.get("options")}
         result = (await client.post("/api/v1/instruments/phq-9/score", json={"answers": answers})).json()

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from directory import geo, hours
 from directory.ids import term_id
 from directory.validation import area_geometry
-from tests.search.client import search_client
+from tests.helpers import app_client
 
 CATALOG = Path(__file__).resolve().parents[2] / "seed_data" / "catalog" / "services.json"
 PACIFIC = ZoneInfo("America/Los_Angeles")
@@ -133,7 +133,7 @@ filters = st.fixed_dictionaries(
 @given(params=filters)
 def test_no_hit_ever_violates_a_filter(seeded_url: str, params: dict[str, Any]) -> None:
     async def run() -> None:
-        async with search_client(seeded_url) as client:
+        async with app_client(seeded_url) as client:
             for hit in await _all_hits(client, params):
                 assert_hit_obeys(hit, params)
 
@@ -151,7 +151,7 @@ async def test_bad_parameters_are_400_naming_the_parameter(seeded_url: str) -> N
         "open_at": {"open_at": "tomorrow"},
         "radius_km": {"radius_km": "-3"},
     }
-    async with search_client(seeded_url) as client:
+    async with app_client(seeded_url) as client:
         for field, params in cases.items():
             response = await client.get("/api/v1/search", params=params)
             assert response.status_code == 400, (field, response.text)
@@ -159,7 +159,7 @@ async def test_bad_parameters_are_400_naming_the_parameter(seeded_url: str) -> N
 
 
 async def test_misspelled_words_are_corrected_and_said(seeded_url: str) -> None:
-    async with search_client(seeded_url) as client:
+    async with app_client(seeded_url) as client:
         body = (await client.get("/api/v1/search", params={"q": "fod pantyr"})).json()
     assert body["did_you_mean"] == "food pantry"
     assert body["total_items"] > 0
@@ -167,7 +167,7 @@ async def test_misspelled_words_are_corrected_and_said(seeded_url: str) -> None:
 
 
 async def test_facets_count_the_matches_by_category_and_language(seeded_url: str) -> None:
-    async with search_client(seeded_url) as client:
+    async with app_client(seeded_url) as client:
         body = (
             await client.get("/api/v1/search", params={"taxonomy": "food", "language": "es", "per_page": 100})
         ).json()
@@ -177,7 +177,7 @@ async def test_facets_count_the_matches_by_category_and_language(seeded_url: str
 
 async def test_an_overnight_shelter_is_open_at_two_in_the_morning(seeded_url: str) -> None:
     at = datetime(2027, 1, 14, 2, 0, tzinfo=PACIFIC).isoformat()
-    async with search_client(seeded_url) as client:
+    async with app_client(seeded_url) as client:
         body = (await client.get("/api/v1/search", params={"taxonomy": "housing.shelter", "open_at": at})).json()
     assert body["total_items"] > 0
     assert all(hit["open_now"] is True for hit in body["contents"])
@@ -186,14 +186,14 @@ async def test_an_overnight_shelter_is_open_at_two_in_the_morning(seeded_url: st
 
 async def test_closed_services_are_left_out_unless_asked_for(seeded_url: str) -> None:
     closed = [s for s in catalog().values() if s["status"] != "active"]
-    async with search_client(seeded_url) as client:
+    async with app_client(seeded_url) as client:
         default = (await client.get("/api/v1/search", params={"per_page": 100, "page": 1})).json()
         everything = (await client.get("/api/v1/search", params={"include_inactive": "true", "per_page": 1})).json()
     assert default["total_items"] + len(closed) <= everything["total_items"]
 
 
 async def test_a_vancouver_search_gets_washington_lines_not_oregon_only_ones(seeded_url: str) -> None:
-    async with search_client(seeded_url) as client:
+    async with app_client(seeded_url) as client:
         hits = await _all_hits(client, {"q": "crisis line", "postal_code": "98660"})
     extents = [[area.get("extent") for area in catalog()[hit["service_id"]].get("service_areas", [])] for hit in hits]
     assert any("WA" in areas for areas in extents)  # Washington's statewide lines reach Vancouver
@@ -201,7 +201,7 @@ async def test_a_vancouver_search_gets_washington_lines_not_oregon_only_ones(see
 
 
 async def test_taxonomy_accepts_open_eligibility_codes_and_term_ids(seeded_url: str) -> None:
-    async with search_client(seeded_url) as client:
+    async with app_client(seeded_url) as client:
         by_code = (await client.get("/api/v1/search", params={"taxonomy": "food.pantry"})).json()["total_items"]
         by_id = (
             await client.get("/api/v1/search", params={"taxonomy": str(term_id("waypost-categories", "food.pantry"))})

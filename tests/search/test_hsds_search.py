@@ -1,10 +1,10 @@
 """The HSDS API's search, postcode and proximity parameters answer as the directory's own search does."""
 
-from tests.search.client import search_client
+from tests.helpers import app_client
 
 
 async def test_search_narrows_services_to_the_ones_the_words_find(seeded_url: str) -> None:
-    async with search_client(seeded_url) as client:
+    async with app_client(seeded_url) as client:
         everything = (await client.get("/hsds/services", params={"per_page": 1})).json()["total_items"]
         page = (await client.get("/hsds/services", params={"search": "food pantry", "per_page": 1000})).json()
         found = await client.get(
@@ -15,7 +15,7 @@ async def test_search_narrows_services_to_the_ones_the_words_find(seeded_url: st
 
 
 async def test_postcode_keeps_services_that_serve_it(seeded_url: str) -> None:
-    async with search_client(seeded_url) as client:
+    async with app_client(seeded_url) as client:
         vancouver = (await client.get("/hsds/services", params={"postcode": "98660", "per_page": 1000})).json()
         near = (
             await client.get("/hsds/services", params={"postcode": "98660", "proximity": 2000, "per_page": 1000})
@@ -28,7 +28,7 @@ async def test_postcode_keeps_services_that_serve_it(seeded_url: str) -> None:
 
 
 async def test_unknown_postcode_and_proximity_alone_are_400(seeded_url: str) -> None:
-    async with search_client(seeded_url) as client:
+    async with app_client(seeded_url) as client:
         unknown = await client.get("/hsds/services", params={"postcode": "00000"})
         alone = await client.get("/hsds/services", params={"proximity": 1000})
     assert unknown.status_code == 400 and unknown.json()["extra"][0]["key"] == "postcode"

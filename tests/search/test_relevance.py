@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 import yaml
 
-from tests.search.client import search_client
+from tests.helpers import app_client
 
 CASES = yaml.safe_load((Path(__file__).parent / "relevance.yaml").read_text(encoding="utf-8"))["cases"]
 MINIMUM_NDCG = 0.85
@@ -44,7 +44,7 @@ async def _ranked(client: httpx.AsyncClient, params: dict[str, Any]) -> list[str
 
 async def test_relevance_of_the_seed_region_is_at_least_0_85(seeded_url: str) -> None:
     scores = {}
-    async with search_client(seeded_url) as client:
+    async with app_client(seeded_url) as client:
         for case in CASES:
             ranked = await _ranked(client, case["params"])
             scores[case["name"]] = ndcg_at_10(ranked, {str(k): v for k, v in case["relevant"].items()})
