@@ -5,7 +5,7 @@ from typing import Any
 import msgspec
 from litestar import Controller, get, post
 from litestar.exceptions import NotFoundException, ValidationException
-from litestar.params import FromPath
+from litestar.params import FromPath, JSONBody
 
 from matching import errors, instruments, scoring
 
@@ -47,7 +47,7 @@ class InstrumentController(Controller):
         return _instrument(code)
 
     @post("/{code:str}/score", status_code=200, summary="Score one set of answers (stores nothing)")
-    async def score(self, code: FromPath[str], data: Answers) -> scoring.ScoreResult:
+    async def score(self, code: FromPath[str], data: JSONBody[Answers]) -> scoring.ScoreResult:
         instrument = _instrument(code)
         try:
             return scoring.score(instrument, data.answers, sex=data.sex)
