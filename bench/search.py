@@ -6,7 +6,7 @@ Prints p50/p95/p99 latency and queries per second on SQLite and PostgreSQL + Pos
 each database, and sequential HTTP p95 <= 1.5x the in-process p95.
 
     uv run python bench/search.py [--sizes 10000 100000] [--queries 500] \
-        [--postgres-url postgresql+psycopg://postgres@/postgres] [--keep DIR]
+        [--postgres-url postgresql+psycopg://postgres@/postgres] [--keep DIR] [--dialects sqlite postgresql]
 
 The catalogs come from ``waypost generate`` and go in through ``waypost import``, one database per size and
 dialect (PostgreSQL: ``waypost_bench_search_<size>``, created fresh and analysed after the import). A 100k
@@ -416,6 +416,10 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0, help="the same seed asks the same queries")
     parser.add_argument("--postgres-url", default=os.environ.get("WAYPOST_TEST_POSTGRES_URL", ""))
     parser.add_argument("--keep", type=Path, help="keep generated files and databases here, and reuse them")
+    parser.add_argument(
+        "--dialects", nargs="+", choices=["sqlite", "postgresql"], default=["sqlite", "postgresql"],
+        help="which databases to measure (postgresql only with --postgres-url)",
+    )  # fmt: skip
     args = parser.parse_args()
     if args.queries < 2:
         parser.error("--queries needs at least 2 to give percentiles")
@@ -430,8 +434,8 @@ def main() -> None:
                 folder = root / str(size)
                 folder.mkdir(parents=True, exist_ok=True)
                 source = _generated(size, folder)
-                databases = [("sqlite", _sqlite(size, folder, source))]
-                if args.postgres_url:
+                databases = [("sqlite", _sqlite(size, folder, source))] if "sqlite" in args.dialects else []
+                if args.postgres_url and "postgresql" in args.dialects:
                     databases.append(("postgresql", _postgres(size, args.postgres_url, source)))
                 print(HEADER, flush=True)
                 for dialect, database_url in databases:
