@@ -6,9 +6,10 @@ from contextlib import asynccontextmanager
 
 from litestar import Litestar, Request, Response
 from litestar.datastructures import State
+from litestar.exceptions import NotFoundException
 from litestar.openapi import OpenAPIConfig
 
-from directory import vocabularies
+from directory import pages, vocabularies
 from directory.controllers import HSDSController
 from directory.search import engines
 from directory.search.controllers import search
@@ -17,6 +18,7 @@ from referrals.controllers import InstrumentController
 from waypost.db import create_engine
 from waypost.health import healthz
 from waypost.settings import Settings, load_settings
+from waypost.web import render
 
 log = logging.getLogger(__name__)
 
@@ -43,9 +45,17 @@ def create_app(settings: Settings | None = None) -> Litestar:
             await app.state.engine.dispose()
 
     return Litestar(
-        route_handlers=[healthz, HSDSController, search, InstrumentController],
+        route_handlers=[
+            healthz,
+            HSDSController,
+            search,
+            InstrumentController,
+            pages.router(),
+            render.static_files(),
+        ],
         lifespan=[lifespan],
         state=State({"settings": settings}),
-        exception_handlers={SearchUnavailable: _search_unavailable},
+        exception_handlers={SearchUnavailable: _search_unavailable, NotFoundException: render.not_found},
+        template_config=render.template_config({"directory": pages.TEMPLATES}),
         openapi_config=OpenAPIConfig(title="Waypost", version="0.1.0", path="/schema"),
     )

@@ -15,6 +15,7 @@ from directory import geo
 from directory.search.documents import language_code
 from directory.search.query import SearchEngine, SearchQuery, SearchResult
 from directory.vocabularies import Vocabularies
+from waypost.settings import Settings
 
 GENDER_WORDS = {
     "women": "women", "woman": "women", "female": "women", "f": "women",
@@ -59,6 +60,65 @@ def _taxonomy(values: list[str], vocabularies: Vocabularies) -> tuple[tuple[str,
     return tuple(dict.fromkeys(categories)), tuple(dict.fromkeys(term_ids))
 
 
+def search_query(
+    settings: Settings,
+    vocabularies: Vocabularies,
+    *,
+    q: str = "",
+    lat: float | None = None,
+    lon: float | None = None,
+    postal_code: str | None = None,
+    radius_km: float = 40.0,
+    taxonomy: list[str] | None = None,
+    language: str | None = None,
+    age: int | None = None,
+    gender: str | None = None,
+    open_now: bool = False,
+    open_at: datetime | None = None,
+    free: bool = False,
+    include_inactive: bool = False,
+    page: int = 1,
+    per_page: int = 20,
+) -> SearchQuery:
+    """A checked ``SearchQuery`` from search parameters (their ranges already checked), or a ``ValidationException``
+    naming the parameter. The API and the public pages both build their queries here."""
+    if (lat is None) != (lon is None):
+        raise _invalid("lon" if lon is None else "lat", "lat and lon go together: give both or neither")
+    place = None
+    if postal_code is not None:
+        place = geo.postal_code(postal_code)
+        if place is None:
+            raise _invalid("postal_code", f"{postal_code!r} is not a known US ZIP code")
+        lat, lon = place.latitude, place.longitude
+    elif lat is not None and lon is not None:
+        place = geo.nearest_postal_code(lat, lon)
+    if language is not None and not LANGUAGE_CODE.match(language):
+        raise _invalid("language", f"{language!r} is not an ISO 639-1 or 639-3 language code")
+    if gender is not None and gender.strip().lower() not in GENDER_WORDS:
+        raise _invalid("gender", f"{gender!r} is not one of women, men, transgender-nonbinary")
+    if open_at is not None and open_at.tzinfo is None:
+        open_at = open_at.replace(tzinfo=ZoneInfo(settings.default_timezone))
+    categories, term_ids = _taxonomy(taxonomy or [], vocabularies)
+    return SearchQuery(
+        text=q.strip(),
+        latitude=lat,
+        longitude=lon,
+        postal_code=place.code if place else None,
+        state=place.state if place else None,
+        radius_km=radius_km,
+        categories=categories,
+        term_ids=term_ids,
+        language=language_code(language) if language else None,
+        age=age,
+        gender=GENDER_WORDS[gender.strip().lower()] if gender else None,
+        open_at=open_at or (datetime.now(UTC) if open_now else None),
+        free=free,
+        include_inactive=include_inactive,
+        page=page,
+        per_page=per_page,
+    )
+
+
 @get("/api/v1/search", summary="Search the directory", tags=["search"])
 async def search(
     state: State,
@@ -78,37 +138,20 @@ async def search(
     page: Annotated[int, QueryParameter(ge=1, le=10_000)] = 1,
     per_page: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
 ) -> SearchResult:
-    settings = state.settings
-    if (lat is None) != (lon is None):
-        raise _invalid("lon" if lon is None else "lat", "lat and lon go together: give both or neither")
-    place = None
-    if postal_code is not None:
-        place = geo.postal_code(postal_code)
-        if place is None:
-            raise _invalid("postal_code", f"{postal_code!r} is not a known US ZIP code")
-        lat, lon = place.latitude, place.longitude
-    elif lat is not None and lon is not None:
-        place = geo.nearest_postal_code(lat, lon)
-    if language is not None and not LANGUAGE_CODE.match(language):
-        raise _invalid("language", f"{language!r} is not an ISO 639-1 or 639-3 language code")
-    if gender is not None and gender.strip().lower() not in GENDER_WORDS:
-        raise _invalid("gender", f"{gender!r} is not one of women, men, transgender-nonbinary")
-    if open_at is not None and open_at.tzinfo is None:
-        open_at = open_at.replace(tzinfo=ZoneInfo(settings.default_timezone))
-    categories, term_ids = _taxonomy(taxonomy or [], state.vocabularies)
-    query = SearchQuery(
-        text=q.strip(),
-        latitude=lat,
-        longitude=lon,
-        postal_code=place.code if place else None,
-        state=place.state if place else None,
+    query = search_query(
+        state.settings,
+        state.vocabularies,
+        q=q,
+        lat=lat,
+        lon=lon,
+        postal_code=postal_code,
         radius_km=radius_km,
-        categories=categories,
-        term_ids=term_ids,
-        language=language_code(language) if language else None,
+        taxonomy=taxonomy,
+        language=language,
         age=age,
-        gender=GENDER_WORDS[gender.strip().lower()] if gender else None,
-        open_at=open_at or (datetime.now(UTC) if open_now else None),
+        gender=gender,
+        open_now=open_now,
+        open_at=open_at,
         free=free,
         include_inactive=include_inactive,
         page=page,

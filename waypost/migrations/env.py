@@ -6,6 +6,7 @@ import geoalchemy2  # noqa: F401  (lets reflection recognise PostGIS types)
 from alembic import context
 from sqlalchemy.engine import Connection
 
+import directory.feedback  # registers the feedback table
 import directory.models  # noqa: F401  (registers the catalog tables)
 from waypost.db import Base, create_engine
 from waypost.migrate import include_object
