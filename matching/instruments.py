@@ -164,7 +164,7 @@ def read(path: Path) -> Instrument:
     try:
         parsed = msgspec.convert(data, Instrument)
     except msgspec.ValidationError as error:
-        raise InstrumentFileError(f"{path}: {_located(str(error), data)}") from None
+        raise InstrumentFileError(f"{path}: {located(str(error), data, _ENTRY_NAMES)}") from None
     try:
         _check(parsed, path)
     except _Problem as problem:
@@ -188,8 +188,11 @@ _ENTRY_NAMES = {
 }
 
 
-def _located(message: str, data: Any) -> str:
-    """A msgspec error with its ``$.questions[3].options[1]`` path told as ``question X: option Y``."""
+def located(message: str, data: Any, entry_names: dict[str, str]) -> str:
+    """A msgspec error with its ``$.questions[3].options[1]`` path told as ``question X: option Y``.
+
+    ``entry_names`` names the entries of each list key (``questions`` -> ``question``); an entry is called by its
+    ``code`` (or ``domain``), or by its position when it has neither."""
     found = re.match(r"^(.*) - at `\$(.*)`$", message)
     if not found:
         return message
@@ -204,8 +207,8 @@ def _located(message: str, data: Any) -> str:
             continue
         node = node[int(index)] if isinstance(node, list) and int(index) < len(node) else None
         ident = (node.get("code") or node.get("domain")) if isinstance(node, dict) else None
-        named = key in _ENTRY_NAMES and isinstance(ident, str) and ident
-        places[-1] = f"{_ENTRY_NAMES[key]} {ident}" if named else f"{key}[{index}]"
+        named = key in entry_names and isinstance(ident, str) and ident
+        places[-1] = f"{entry_names[key]} {ident}" if named else f"{key}[{index}]"
     return f"{': '.join(places)}: {text}" if places else text
 
 

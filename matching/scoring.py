@@ -180,9 +180,9 @@ class _Evaluation:
 
     def holds(self, condition: Condition) -> Truth:
         if condition.any is not None:
-            return _any([self.holds(inner) for inner in condition.any])
+            return any_of([self.holds(inner) for inner in condition.any])
         if condition.all is not None:
-            return _all([self.holds(inner) for inner in condition.all])
+            return all_of([self.holds(inner) for inner in condition.all])
         if condition.answer_in is not None:
             answer = self.given.get(condition.question or "")
             if answer is None:
@@ -201,7 +201,7 @@ class _Evaluation:
             verdicts.append(_at_least(low, high, self._threshold(condition.at_least)))
         if condition.at_most is not None:
             verdicts.append(_at_most(low, high, self._threshold(condition.at_most)))
-        return _all(verdicts)
+        return all_of(verdicts)
 
     def _threshold(self, threshold: Threshold) -> tuple[int, int]:
         """The lowest and highest cut-off that may apply: one cut-off, unless it depends on a sex not given."""
@@ -228,11 +228,11 @@ def _at_most(low: Number | None, high: Number | None, cutoffs: tuple[int, int]) 
     return None
 
 
-def _any(verdicts: list[Truth]) -> Truth:
+def any_of(verdicts: list[Truth]) -> Truth:
     return True if True in verdicts else (None if None in verdicts else False)
 
 
-def _all(verdicts: list[Truth]) -> Truth:
+def all_of(verdicts: list[Truth]) -> Truth:
     return False if False in verdicts else (None if None in verdicts else True)
 
 

@@ -1,13 +1,22 @@
-"""The assessment instruments over HTTP: list them, read one, score a set of answers. Nothing is stored."""
+"""The assessment instruments and the match over HTTP. Nothing is stored.
+
+``Invalid`` from the matching rules becomes a 400 with the field it names, in the shape Litestar gives its own
+validation errors (``extra: [{key, source, message}]``).
+"""
 
 from typing import Any
 
 import msgspec
-from litestar import Controller, get, post
-from litestar.exceptions import NotFoundException, ValidationException
+from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import State
+from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, JSONBody
+from litestar.types import ExceptionHandlersMap
 
 from matching import errors, instruments, scoring
+from matching.match import MatchResult
+from referrals import services
+from referrals.schemas import MatchRequest
 
 
 class InstrumentSummary(msgspec.Struct, frozen=True, kw_only=True):
@@ -24,6 +33,14 @@ class Answers(msgspec.Struct, frozen=True, kw_only=True):
     sex: str | None = None  # "male" or "female", for sex-specific cut-offs such as AUDIT-C's
 
 
+def _invalid(request: Request[Any, Any, Any], invalid: errors.Invalid) -> Response[dict[str, Any]]:
+    extra = [{"key": invalid.field, "source": "body", "message": invalid.message}]
+    return Response({"status_code": 400, "detail": str(invalid), "extra": extra}, status_code=400)
+
+
+INVALID_IS_400: ExceptionHandlersMap = {errors.Invalid: _invalid}
+
+
 def _instrument(code: str) -> instruments.Instrument:
     try:
         return instruments.instrument(code)
@@ -34,6 +51,7 @@ def _instrument(code: str) -> instruments.Instrument:
 class InstrumentController(Controller):
     path = "/api/v1/instruments"
     tags = ("instruments",)
+    exception_handlers = INVALID_IS_400
 
     @get("/", summary="The screening, assessment and outcome instruments")
     async def list_instruments(self) -> list[InstrumentSummary]:
@@ -48,10 +66,24 @@ class InstrumentController(Controller):
 
     @post("/{code:str}/score", status_code=200, summary="Score one set of answers (stores nothing)")
     async def score(self, code: FromPath[str], data: JSONBody[Answers]) -> scoring.ScoreResult:
-        instrument = _instrument(code)
-        try:
-            return scoring.score(instrument, data.answers, sex=data.sex)
-        except errors.Invalid as invalid:
-            raise ValidationException(
-                str(invalid), extra=[{"key": invalid.field, "source": "body", "message": invalid.message}]
-            ) from None
+        return scoring.score(_instrument(code), data.answers, sex=data.sex)
+
+
+class MatchController(Controller):
+    path = "/api/v1/match"
+    tags = ("matching",)
+    exception_handlers = INVALID_IS_400
+
+    @post(
+        "/",
+        status_code=200,
+        summary="Needs, safety alerts and proposed services for a client, with reasons (stores nothing)",
+    )
+    async def match(self, state: State, data: JSONBody[MatchRequest]) -> MatchResult:
+        return await services.match(
+            data,
+            engine=state.engine,
+            search=state.search,
+            vocabularies=state.vocabularies,
+            default_timezone=state.settings.default_timezone,
+        )

@@ -14,7 +14,7 @@ from directory.controllers import HSDSController
 from directory.search import engines
 from directory.search.controllers import search
 from directory.search.query import SearchUnavailable
-from referrals.controllers import InstrumentController
+from referrals.controllers import InstrumentController, MatchController
 from waypost.db import create_engine
 from waypost.health import healthz
 from waypost.settings import Settings, load_settings
@@ -50,6 +50,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             HSDSController,
             search,
             InstrumentController,
+            MatchController,
             pages.router(),
             render.static_files(),
         ],

@@ -1,0 +1,346 @@
+"""Candidates for matching: services that address a client's needs where the client is, as plain ``matching`` data.
+
+The search engine decides which services serve the client's place, in one ``service_ids`` call over every category
+asked for, with closed services kept so that matching can say why they are left out: a service that names its area
+is found only when the area covers the client (however far its site), one that names none only within ``RADIUS_KM``.
+The database then keeps, for each group of categories (the caller's: one per need, say), the ``PER_GROUP`` services
+nearest the client, each by its nearest site; a group never crowds out another, and only the services kept leave
+the database, with their exact distance (PostGIS on PostgreSQL, haversine on SQLite). Those are described, with the
+facts the eligibility rules read, in a few set-based queries.
+"""
+
+import math
+from collections import defaultdict
+from collections.abc import Collection, Sequence
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any, cast, get_args
+from uuid import UUID
+
+import msgspec
+from sqlalchemy import ColumnElement, Select, case, func, literal_column, or_, select, union
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from directory import geo, models
+from directory.search.documents import language_code
+from directory.search.query import SearchEngine, SearchQuery
+from directory.search.results import opening_hours
+from directory.vocabularies import Term as VocabularyTerm
+from directory.vocabularies import Vocabularies
+from matching.eligibility import Candidate, Capacity, Term
+from matching.errors import Invalid
+from matching.instruments import Text
+from waypost.db import among
+
+KM_PER_DEGREE = geo.EARTH_RADIUS_KM * math.pi / 180  # of latitude
+RADIUS_KM = 40.0  # how far to look for services that name no area: the search default
+PER_GROUP = 20  # the nearest services kept for each group of categories
+DEFAULT_LANGUAGE = "en"  # a US listing that names no language is taken to be offered in English, as search does
+CAPACITIES = frozenset(get_args(Capacity))
+
+doc = models.search_document
+
+
+class Place(msgspec.Struct, frozen=True, kw_only=True):
+    latitude: float
+    longitude: float
+    postal_code: str | None  # the ZIP given, or the nearest one: service areas list ZIPs
+    state: str | None  # statewide services cover it; it also picks the poverty guideline table
+
+
+def locate(postal_code: str | None, latitude: float | None, longitude: float | None, field: str) -> Place:
+    """Where the client is, from a US ZIP code or a point; ``field`` names the input in errors."""
+    if postal_code is not None:
+        place = geo.postal_code(postal_code)
+        if place is None:
+            raise Invalid(f"{field}.postal_code", f"{postal_code!r} is not a known US ZIP code")
+        return Place(latitude=place.latitude, longitude=place.longitude, postal_code=place.code, state=place.state)
+    if latitude is None or longitude is None:
+        raise Invalid(f"{field}.postal_code", "give a ZIP code or a location {lat, lon}: matching finds help nearby")
+    nearest = geo.nearest_postal_code(latitude, longitude)
+    return Place(
+        latitude=latitude,
+        longitude=longitude,
+        postal_code=nearest.code if nearest else None,
+        state=nearest.state if nearest else None,
+    )
+
+
+async def find(
+    engine: AsyncEngine,
+    search: SearchEngine,
+    vocabularies: Vocabularies,
+    place: Place,
+    groups: Sequence[Collection[str]],
+    at: datetime,
+    default_timezone: str,
+) -> list[Candidate]:
+    """Services for a client at ``place``: for each group of category codes, the nearest in any of them, described
+    as of ``at`` (open then or not)."""
+    asked = [sorted(codes) for codes in groups if codes]
+    if not asked:
+        return []
+    query = SearchQuery(
+        latitude=place.latitude,
+        longitude=place.longitude,
+        postal_code=place.postal_code,
+        state=place.state,
+        radius_km=RADIUS_KM,
+        categories=tuple(sorted({code for codes in asked for code in codes})),
+        include_inactive=True,
+    )
+    serving = await search.service_ids(query)
+    if not serving:
+        return []
+    async with engine.connect() as connection:
+        nearest = {row.service_id: row for row in await connection.execute(_nearest(connection, place, serving, asked))}
+        return await _describe(connection, vocabularies, nearest, at, default_timezone)
+
+
+def _nearest(
+    connection: AsyncConnection, place: Place, serving: Collection[UUID], groups: Sequence[Sequence[str]]
+) -> Select[Any]:
+    """The nearest listing of each of the ``PER_GROUP`` services nearest the client in each group, with its distance.
+    A listing without a site (a hotline) serves the client where they are and counts as nearest; ties go by listing
+    id, so the same catalog always gives the same candidates."""
+    near = _flat_km2(place)
+    order = (func.coalesce(near, 0.0), doc.c.id)
+    # Each service's nearest listing: every listing of a service has the service's categories.
+    listing = (
+        select(
+            doc.c.id,
+            doc.c.service_id,
+            doc.c.category_codes,
+            func.coalesce(near, 0.0).label("near"),
+            func.row_number().over(partition_by=doc.c.service_id, order_by=order).label("site"),
+        )
+        .where(among(connection, doc.c.service_id, serving))
+        # Computed once: each group reads it.
+        .cte("listing")
+        .prefix_with("MATERIALIZED")
+    )
+    nearest_in_groups = [
+        select(listing.c.id)
+        .where(listing.c.site == 1, or_(*(listing.c.category_codes.like(f"% {code} %") for code in codes)))
+        .order_by(listing.c.near, listing.c.id)
+        .limit(PER_GROUP)
+        .subquery()
+        for codes in groups
+    ]
+    kept = union(*(select(group.c.id) for group in nearest_in_groups)).subquery("kept")
+    # What matching reads of the listings kept, with their exact distance.
+    return select(
+        doc.c.id,
+        doc.c.service_id,
+        doc.c.service_at_location_id,
+        doc.c.location_id,
+        doc.c.free,
+        doc.c.has_service_area,
+        _distance_km(connection, place).label("distance_km"),
+    ).join_from(kept, doc, doc.c.id == kept.c.id)
+
+
+def _flat_km2(place: Place) -> ColumnElement[Any]:
+    """Squared kilometres from the client on a flat projection around them: it orders sites as their distance does,
+    for a few multiplications a row instead of a geodesic each."""
+    north = (doc.c.latitude - place.latitude) * KM_PER_DEGREE
+    east = (doc.c.longitude - place.longitude) * (KM_PER_DEGREE * math.cos(math.radians(place.latitude)))
+    return cast(ColumnElement[Any], north * north + east * east)
+
+
+def _distance_km(connection: AsyncConnection, place: Place) -> ColumnElement[Any]:
+    """Kilometres from the client to a listing's site (NULL for listings without one), measured by the database."""
+    if connection.dialect.name == "postgresql":
+        point = func.ST_GeogFromText(f"SRID=4326;POINT({place.longitude!r} {place.latitude!r})")
+        return cast(ColumnElement[Any], func.ST_Distance(literal_column("search_document.geog"), point) / 1000.0)
+    latitude, longitude = math.radians(place.latitude), math.radians(place.longitude)
+    half_lat = (func.radians(doc.c.latitude) - latitude) / 2
+    half_lon = (func.radians(doc.c.longitude) - longitude) / 2
+    chord = func.pow(func.sin(half_lat), 2) + math.cos(latitude) * func.cos(func.radians(doc.c.latitude)) * func.pow(
+        func.sin(half_lon), 2
+    )
+    return cast(ColumnElement[Any], 2 * geo.EARTH_RADIUS_KM * func.asin(func.sqrt(chord)))
+
+
+async def _describe(
+    connection: AsyncConnection,
+    vocabularies: Vocabularies,
+    listings: dict[UUID, Any],
+    at: datetime,
+    default_timezone: str,
+) -> list[Candidate]:
+    """The services of these listings (each service's nearest: a service at a location, or the service alone)."""
+    ids = list(listings)
+    service, organization = models.service, models.organization
+    services = await connection.execute(
+        select(
+            service.c.id,
+            service.c.name,
+            service.c.name_es,
+            service.c.status,
+            service.c.minimum_age,
+            service.c.maximum_age,
+            service.c.interpretation_services,
+            service.c.assured_date,
+            organization.c.name.label("organization"),
+        )
+        .outerjoin(organization, organization.c.id == service.c.organization_id)
+        .where(among(connection, service.c.id, ids))
+    )
+    terms = await _terms(connection, vocabularies, ids)
+    location_ids = [row.location_id for row in listings.values() if row.location_id]
+    languages = await _languages(connection, ids, location_ids)
+    documents = await _grouped(connection, models.required_document.c.document, models.required_document, ids)
+    areas = await _area_names(connection, ids)
+    addresses = await _addresses(connection, location_ids)
+    hours = await opening_hours(connection, list(listings.values()), default_timezone)
+    candidates = []
+    for row in services:
+        listing, found = listings[row.id], terms[row.id]
+        candidates.append(
+            Candidate(
+                service_id=row.id,
+                name=row.name,
+                name_es=row.name_es,
+                organization=row.organization,
+                status=row.status,
+                categories=list(found.categories.values()),
+                minimum_age=row.minimum_age,
+                maximum_age=row.maximum_age,
+                genders=list(found.genders),
+                situations=list(found.situations.values()),
+                low_income=found.low_income,
+                income_limit=found.income_limit,
+                insurance=list(found.insurance.values()),
+                languages=sorted(languages[row.id] | languages.get(listing.location_id, set()) or {DEFAULT_LANGUAGE}),
+                interpretation=row.interpretation_services,
+                service_areas=areas[row.id],
+                # The search engine found it where the client is: a service that names an area covers them.
+                covers_client=True if listing.has_service_area else None,
+                distance_km=None if listing.distance_km is None else float(listing.distance_km),
+                address=addresses.get(listing.location_id),
+                required_documents=documents[row.id],
+                free=bool(listing.free),
+                capacity=found.capacity,
+                open_now=hours[listing.id].is_open(at),
+                assured_date=_date(row.assured_date),
+            )
+        )
+    return candidates
+
+
+class _Terms:
+    """What a service's Waypost attributes say about it, sorted into the Candidate's fields. An Open Eligibility
+    attribute gains a twin carrying the same Waypost term, so terms are kept by code: each is listed once."""
+
+    def __init__(self) -> None:
+        self.categories: dict[str, Term] = {}
+        self.genders: dict[str, None] = {}
+        self.situations: dict[str, Term] = {}
+        self.low_income = False
+        self.income_limit: Decimal | None = None
+        self.insurance: dict[str, Term] = {}
+        self.capacity: Capacity | None = None
+
+    def add(self, term: VocabularyTerm, value: str | None) -> None:
+        code = term.code
+        if term.taxonomy == "waypost-categories":
+            self.categories[code] = _term(term)
+        elif term.taxonomy == "waypost-insurance":
+            self.insurance[code] = _term(term)
+        elif term.taxonomy == "waypost-capacity" and code in CAPACITIES:
+            self.capacity = cast(Capacity, code)
+        elif term.group == "gender":
+            self.genders[code] = None
+        elif term.group in ("situation", "age"):
+            self.situations[code] = _term(term)
+        elif code == "low-income":
+            self.low_income = True
+        elif code == "income-limit":
+            self.income_limit = _percent(value)
+
+
+# Vocabulary terms as matching names them, made once per term: every service repeats a few. The vocabularies are
+# read from seed_data once per process, so a term's names never change under the cache.
+_TERMS: dict[tuple[str, str], Term] = {}
+
+
+def _term(term: VocabularyTerm) -> Term:
+    key = (term.taxonomy, term.code)
+    if key not in _TERMS:
+        _TERMS[key] = Term(code=term.code, name=Text(en=term.name["en"], es=term.name["es"]))
+    return _TERMS[key]
+
+
+async def _terms(connection: AsyncConnection, vocabularies: Vocabularies, ids: list[UUID]) -> dict[UUID, _Terms]:
+    attribute = models.attribute
+    rows = await connection.execute(
+        select(attribute.c.link_id, attribute.c.taxonomy_term_id, attribute.c.value).where(
+            attribute.c.link_entity == "service", among(connection, attribute.c.link_id, ids)
+        )
+    )
+    found: dict[UUID, _Terms] = defaultdict(_Terms)
+    for row in rows:
+        term = vocabularies.by_id.get(row.taxonomy_term_id)
+        if term is not None:
+            found[row.link_id].add(term, row.value)
+    return found
+
+
+async def _languages(
+    connection: AsyncConnection, service_ids: list[UUID], location_ids: list[UUID]
+) -> dict[UUID, set[str]]:
+    """Language codes by service id and by location id (a site's staff may speak more than the service lists)."""
+    language = models.language
+    offered: dict[UUID, set[str]] = defaultdict(set)
+    for column, ids in ((language.c.service_id, service_ids), (language.c.location_id, location_ids)):
+        if not ids:
+            continue
+        for owner, code in await connection.execute(
+            select(column, language.c.code).where(among(connection, column, ids))
+        ):
+            if code:
+                offered[owner].add(language_code(code))
+    return offered
+
+
+async def _grouped(connection: AsyncConnection, value: Any, table: Any, ids: list[UUID]) -> dict[UUID, list[str]]:
+    rows = await connection.execute(select(table.c.service_id, value).where(among(connection, table.c.service_id, ids)))
+    grouped: dict[UUID, list[str]] = defaultdict(list)
+    for service_id, text in rows:
+        if text:
+            grouped[service_id].append(text)
+    return grouped
+
+
+async def _area_names(connection: AsyncConnection, ids: list[UUID]) -> dict[UUID, list[str]]:
+    """The name of each service area, or its text extent (a state, ZIP codes) when it has none."""
+    area = models.service_area
+    name = func.coalesce(area.c.name, case((area.c.extent_type == "text", area.c.extent)))
+    return await _grouped(connection, name, area, ids)
+
+
+async def _addresses(connection: AsyncConnection, location_ids: list[UUID]) -> dict[UUID, str]:
+    if not location_ids:
+        return {}
+    address = models.address
+    found: dict[UUID, str] = {}
+    for row in await connection.execute(select(address).where(among(connection, address.c.location_id, location_ids))):
+        parts = (row.address_1, row.address_2, row.city, row.state_province, row.postal_code)
+        found.setdefault(row.location_id, ", ".join(part for part in parts if part))
+    return found
+
+
+def _percent(value: str | None) -> Decimal | None:
+    try:
+        percent = Decimal((value or "").strip().rstrip("%"))
+    except InvalidOperation:
+        return None
+    return percent if percent.is_finite() and percent > 0 else None
+
+
+def _date(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value[:10]) if value else None
+    except ValueError:
+        return None
