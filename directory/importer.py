@@ -125,6 +125,7 @@ class CatalogWriter:
         self.updated_by = updated_by
         self.now = datetime.now(UTC).isoformat(timespec="seconds")
         self.report = ImportReport()
+        self.documents = documents.DocumentWriter(connection, vocabularies)
 
     async def write_vocabularies(self) -> None:
         await self.write(self.vocabularies.batch(), own_vocabularies=True)
@@ -146,7 +147,7 @@ class CatalogWriter:
                 stored_before |= await self._upsert(kind, kept)
                 written[kind] = {row["id"] for row in kept}
         await self._remove_stale_children(batch, stored_before)
-        await documents.rebuild(self.connection, await self._services_to_reindex(batch), self.vocabularies)
+        await self.documents.rebuild(await self._services_to_reindex(batch))
 
     async def _services_to_reindex(self, batch: Batch) -> set[UUID]:
         """The services in the batch, and those whose organization or locations the batch may have changed."""

@@ -12,7 +12,21 @@ from typing import Any, Literal
 from uuid import UUID
 
 import msgspec
-from sqlalchemy import Boolean, Column, DateTime, Float, ForeignKey, Index, Numeric, String, Table, Text, Uuid
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Table,
+    Text,
+    Uuid,
+)
 
 from directory import graph, schemas
 from waypost.db import Base
@@ -97,23 +111,21 @@ metadata = _table("metadata", Index("ix_metadata_resource", "resource_id"), stru
 TABLES: dict[str, Table] = {kind: Base.metadata.tables[kind] for kind in graph.ROW_STRUCTS}
 
 # What search reads: one row per service at a location (or per service, when it has no location), derived from the
-# catalog by directory.search.documents whenever an import touches the service. The text columns feed SQLite's FTS5
-# table and PostgreSQL's weighted tsvector, both added by the migration; codes are stored space-delimited
-# (" food food.pantry ") so a LIKE on " code " matches a whole code.
+# catalog by directory.search.documents whenever an import touches the service. The table holds only what search
+# filters, ranks and counts on, so a search that weighs thousands of listings reads narrow rows; the words live in
+# search_text. Codes are stored space-delimited (" food food.pantry ") so a LIKE on " code " matches a whole code.
+# ``key`` is an integer alias of the row (SQLite's rowid), which the full-text index and search_category refer to.
 search_document = Table(
     "search_document",
     Base.metadata,
-    Column("id", Uuid(), primary_key=True),
+    Column("key", BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True),
+    Column("id", Uuid(), nullable=False, unique=True),
     Column("service_id", Uuid(), ForeignKey("service.id", ondelete="CASCADE"), nullable=False, index=True),
     Column("service_at_location_id", Uuid()),
     Column("location_id", Uuid(), index=True),
     Column("organization_id", Uuid(), index=True),
-    Column("name_text", Text(), nullable=False),
-    Column("organization_name", Text()),
-    Column("category_text", Text()),
-    Column("description_text", Text()),
-    Column("eligibility_text", Text()),
     Column("category_codes", Text(), nullable=False),
+    Column("top_category_codes", Text(), nullable=False),  # the top categories alone: what the facets count
     Column("eligibility_codes", Text(), nullable=False),
     Column("language_codes", Text(), nullable=False),
     Column("status", String(32), nullable=False, index=True),
@@ -126,6 +138,40 @@ search_document = Table(
     Column("longitude", Float()),
     Column("assured_date", Text()),
     Index("ix_search_document_lat_lon", "latitude", "longitude"),
+)
+
+# The words of each search document, which SQLite's FTS5 table and PostgreSQL's weighted tsvector (both added by the
+# migration) index.
+search_text = Table(
+    "search_text",
+    Base.metadata,
+    Column(
+        "key",
+        BigInteger().with_variant(Integer(), "sqlite"),
+        ForeignKey("search_document.key", ondelete="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+    ),
+    Column("name_text", Text(), nullable=False),
+    Column("organization_name", Text()),
+    Column("category_text", Text()),
+    Column("description_text", Text()),
+    Column("eligibility_text", Text()),
+)
+
+# Each search document's category codes (with their parents), one row each: how a search for a category finds its
+# listings through an index instead of reading every document.
+search_category = Table(
+    "search_category",
+    Base.metadata,
+    Column("code", String(64), primary_key=True),
+    Column(
+        "key",
+        BigInteger().with_variant(Integer(), "sqlite"),
+        ForeignKey("search_document.key", ondelete="CASCADE"),
+        primary_key=True,
+        index=True,
+    ),
 )
 
 # Every word the search documents contain (lower case, without accents): the vocabulary that misspelled query words

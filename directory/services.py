@@ -82,11 +82,23 @@ async def seed(engine: AsyncEngine, search_index: MeiliSearchEngine | None = Non
 async def rebuild_documents(engine: AsyncEngine) -> tuple[int, int]:
     """Rebuild every search document from the catalog, in batches, in one transaction (searches see the old
     documents until it commits). Returns how many services and documents there are."""
-    vocabulary = vocabularies.default()
     async with engine.begin() as connection:
+        writer = documents.DocumentWriter(connection, vocabularies.default())
         service = models.service
         ids = list((await connection.execute(select(service.c.id).order_by(service.c.id))).scalars())
         for start in range(0, len(ids), BATCH_SIZE):
-            await documents.rebuild(connection, ids[start : start + BATCH_SIZE], vocabulary)
+            await writer.rebuild(ids[start : start + BATCH_SIZE])
         count = await connection.execute(select(func.count()).select_from(models.search_document))
         return len(ids), int(count.scalar_one())
+
+
+async def ensure_documents(engine: AsyncEngine) -> int:
+    """Rebuild the search documents if the catalog has services but no documents: a migration that changes the
+    documents' shape recreates them empty. Returns how many services were reindexed (0 when nothing was needed)."""
+    async with engine.connect() as connection:
+        has_services = (await connection.execute(select(models.service.c.id).limit(1))).first() is not None
+        document = (await connection.execute(select(models.search_document.c.key).limit(1))).first()
+    if not has_services or document is not None:
+        return 0
+    count, _ = await rebuild_documents(engine)
+    return count

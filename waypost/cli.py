@@ -44,8 +44,16 @@ def _settings(migrated: bool = True) -> Settings:
             settings.check_search()
         except ValueError as error:
             raise click.ClickException(str(error)) from None
-        migrate.upgrade(settings.database_url)
+        _upgrade(settings)
     return settings
+
+
+def _upgrade(settings: Settings, revision: str = "head") -> None:
+    migrate.upgrade(settings.database_url, revision)
+    if revision == "head":
+        rebuilt = _run(settings, services.ensure_documents)
+        if rebuilt:
+            click.echo(f"Rebuilt the search documents of {rebuilt} services for the new database revision.")
 
 
 def _search_index(settings: Settings, engine: AsyncEngine) -> MeiliSearchEngine | None:
@@ -67,7 +75,7 @@ def db() -> None:
 @click.argument("revision", default="head")
 def db_upgrade(revision: str) -> None:
     """Migrate the configured database up to REVISION (default: the newest)."""
-    migrate.upgrade(_settings(migrated=False).database_url, revision)
+    _upgrade(_settings(migrated=False), revision)
     click.echo(f"Database is at revision {revision}.")
 
 

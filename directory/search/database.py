@@ -1,14 +1,16 @@
-"""Search in the database itself: SQLite (FTS5, haversine, shapely) and PostgreSQL (tsvector, PostGIS).
+"""Search in the database itself: SQLite (FTS5, flat distance made exact at the radius, shapely) and PostgreSQL
+(tsvector, PostGIS).
 
 One query builder serves both; a dialect class supplies the three things that differ: matching and ranking text,
-measuring distance, and testing whether a service-area polygon covers a point. Filters are strict and happen in
-SQL. Ranking blends text relevance, a match on the categories the words point to, distance and how recently the
-listing was verified. Opening hours are checked in Python (``directory.hours``), since schedules are rules, not
-rows.
-"""
+measuring distance, and testing whether a service-area polygon covers a point. A search first narrows to the
+listings an index can find (the words through the full-text index and the categories their lay phrases name; else
+the chosen categories; else the listings near the searcher or serving their area) and checks every other filter on
+those alone, in SQL; the filters are strict. Ranking blends text relevance, a match on the categories the words point
+to, distance and how recently the listing was verified. Opening hours are checked in Python (``directory.hours``),
+since schedules are rules, not rows."""
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -18,6 +20,7 @@ from uuid import UUID
 import shapely
 from sqlalchemy import (
     ColumnElement,
+    CompoundSelect,
     Select,
     and_,
     case,
@@ -28,13 +31,13 @@ from sqlalchemy import (
     or_,
     select,
     text,
+    union,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from directory import models
 from directory.search.query import Analysis, SearchQuery, SearchResult, Synonyms, analyse, synonyms
 from directory.search.results import (
-    FACET_LANGUAGES,
     GENDERS,
     NEAR_KM,
     REACHABLE,
@@ -52,50 +55,75 @@ from directory.vocabularies import Vocabularies
 from waypost.db import among
 
 BM25_HALF = 10.0  # the bm25 score that counts as half relevant: strong matches score 10 to 20 on the seed region
+KM_PER_DEGREE = 6371.0088 * math.pi / 180  # of latitude, on the mean Earth sphere that haversine_km uses
 
-doc = models.search_document
-
-
-def _unchanged(query: Select[Any]) -> Select[Any]:
-    return query
+doc, words_table, category = models.search_document, models.search_text, models.search_category
 
 
 @dataclass(frozen=True)
 class TextMatch:
-    """How one search's words match: the condition, a relevance from 0 to 1, and what the query must join."""
+    """How one search's words match: the keys of the documents they match, and those keys with a relevance from 0
+    to 1 (a subquery with columns ``key`` and ``relevance``)."""
 
-    condition: ColumnElement[bool]
-    relevance: ColumnElement[float]
-    join: Callable[[Select[Any]], Select[Any]]
-
-
-NO_TEXT = TextMatch(literal(False), literal(0.0), _unchanged)
+    keys: Select[Any]
+    ranked: Any
 
 
 class SqliteText:
-    """FTS5 with bm25 (names weigh most), haversine in SQL after a bounding-box prefilter, polygons in shapely."""
+    """FTS5 with bm25 (names weigh most); distance on a flat projection, made exact near the radius; polygons in
+    shapely."""
 
     name = "sqlite"
 
     def text_match(self, terms: Sequence[str]) -> TextMatch:
         expression = " OR ".join(f'"{term}"' for term in terms)
+        match = text("search_fts MATCH :fts_query").bindparams(fts_query=expression)
+        key: ColumnElement[int] = literal_column("search_fts.rowid")
+        rank: ColumnElement[float] = -literal_column("bm25(search_fts, 10.0, 3.0, 5.0, 1.0, 1.0)")
         ranked = (
-            select(
-                literal_column("search_fts.rowid").label("rowid"),
-                literal_column("bm25(search_fts, 10.0, 3.0, 5.0, 1.0, 1.0)").label("rank"),
-            )
+            select(key.label("key"), (rank / (rank + BM25_HALF)).label("relevance"))
             .select_from(text("search_fts"))
-            .where(text("search_fts MATCH :fts_query").bindparams(fts_query=expression))
+            .where(match)
             .subquery("fts")
         )
-        relevance = -ranked.c.rank
-
-        def join(query: Select[Any]) -> Select[Any]:
-            return query.join_from(doc, ranked, ranked.c.rowid == literal_column("search_document.rowid"), isouter=True)
-
-        return TextMatch(ranked.c.rowid.is_not(None), func.coalesce(relevance / (relevance + BM25_HALF), 0.0), join)
+        return TextMatch(select(key).select_from(text("search_fts")).where(match), ranked)
 
     def distance_km(self, latitude: float, longitude: float) -> ColumnElement[float]:
+        # Plain arithmetic on a flat projection around the searcher: within a search radius it is within a fraction
+        # of a percent of the great-circle distance, and a database engine computes it for thousands of rows at the
+        # cost of a few multiplications instead of six trigonometric calls each.
+        north, east = self._offsets(latitude, longitude)
+        return func.sqrt(north * north + east * east)
+
+    def within(self, latitude: float, longitude: float, radius_km: float) -> ColumnElement[bool]:
+        """Exactly the sites within ``radius_km`` (great-circle): the flat distance decides all but the sites in a
+        thin ring around the radius, where it could be wrong, and haversine decides those."""
+        from directory.geo import bounding_box
+
+        min_lat, min_lon, max_lat, max_lon = bounding_box(latitude, longitude, radius_km)
+        north, east = self._offsets(latitude, longitude)
+        flat = north * north + east * east
+        # How far the flat distance can stray: the east-west scale changes with latitude across the box.
+        span = math.radians(max_lat - latitude)
+        error = math.tan(math.radians(min(abs(latitude) + math.degrees(span), 89.0))) * span + 0.001
+        inner, outer = (radius_km * (1 - 2 * error)) ** 2, (radius_km * (1 + 2 * error)) ** 2
+        return and_(
+            doc.c.latitude.between(min_lat, max_lat),
+            doc.c.longitude.between(min_lon, max_lon),
+            case(
+                (flat <= inner, True),
+                (flat > outer, False),
+                else_=self._haversine_km(latitude, longitude) <= radius_km,
+            ),
+        )
+
+    def _offsets(self, latitude: float, longitude: float) -> tuple[ColumnElement[float], ColumnElement[float]]:
+        """Kilometres north and east of the point, on the flat projection."""
+        north = (doc.c.latitude - latitude) * KM_PER_DEGREE
+        east = (doc.c.longitude - longitude) * (KM_PER_DEGREE * math.cos(math.radians(latitude)))
+        return north, east
+
+    def _haversine_km(self, latitude: float, longitude: float) -> ColumnElement[float]:
         lat, lon = math.radians(latitude), math.radians(longitude)
         d_lat = (func.radians(doc.c.latitude) - lat) / 2
         d_lon = (func.radians(doc.c.longitude) - lon) / 2
@@ -103,16 +131,6 @@ class SqliteText:
             func.sin(d_lon), 2
         )
         return 2 * 6371.0088 * func.asin(func.sqrt(a))
-
-    def within(self, latitude: float, longitude: float, radius_km: float) -> ColumnElement[bool]:
-        from directory.geo import bounding_box
-
-        min_lat, min_lon, max_lat, max_lon = bounding_box(latitude, longitude, radius_km)
-        return and_(
-            doc.c.latitude.between(min_lat, max_lat),
-            doc.c.longitude.between(min_lon, max_lon),
-            self.distance_km(latitude, longitude) <= radius_km,
-        )
 
     async def covering_polygons(self, connection: AsyncConnection, latitude: float, longitude: float) -> Any:
         area = models.service_area
@@ -125,8 +143,10 @@ class SqliteText:
                 area.c.max_lon >= longitude,
             )
         )
-        point = shapely.Point(longitude, latitude)
-        covering = [row.id for row in candidates if _polygon(row.geojson).covers(point)]
+        rows = candidates.all()
+        # One vectorised test of every polygon whose box holds the point (a metro can have thousands).
+        inside = shapely.covers([_polygon(row.geojson) for row in rows], shapely.Point(longitude, latitude))
+        covering = [row.id for row, covers in zip(rows, inside, strict=True) if covers]
         return among(connection, area.c.id, covering) if covering else literal(False)
 
 
@@ -140,8 +160,12 @@ class PostgresText:
         tsquery = func.websearch_to_tsquery(literal_column("'en_unaccent'"), words).op("||")(
             func.websearch_to_tsquery(literal_column("'es_unaccent'"), words)
         )
-        tsv: ColumnElement[Any] = literal_column("search_document.tsv")
-        return TextMatch(tsv.op("@@")(tsquery), func.ts_rank_cd(tsv, tsquery, 32), _unchanged)
+        tsv: ColumnElement[Any] = literal_column("search_text.tsv")
+        matches = tsv.op("@@")(tsquery)
+        ranked = select(words_table.c.key.label("key"), func.ts_rank_cd(tsv, tsquery, 32).label("relevance")).where(
+            matches
+        )
+        return TextMatch(select(words_table.c.key).where(matches), ranked.subquery("fts"))
 
     def _point(self, latitude: float, longitude: float) -> ColumnElement[Any]:
         return func.ST_GeogFromText(f"SRID=4326;POINT({longitude!r} {latitude!r})")
@@ -162,6 +186,16 @@ def _polygon(geojson: str) -> Any:
     return area_geometry(geojson)
 
 
+@dataclass(frozen=True)
+class Plan:
+    """What a search asks of the database: its words, how they match, and every condition a listing must meet
+    (the first of which narrows the search through an index)."""
+
+    analysis: Analysis
+    match: TextMatch | None
+    conditions: list[ColumnElement[bool]]
+
+
 class DatabaseSearchEngine:
     """The ``SearchEngine`` backed by the catalog database."""
 
@@ -177,11 +211,12 @@ class DatabaseSearchEngine:
 
     async def search(self, query: SearchQuery) -> SearchResult:
         async with self.engine.connect() as connection:
-            analysis, match, conditions = await self._plan(connection, query)
+            plan = await self._plan(connection, query)
             distance = None
             if query.latitude is not None and query.longitude is not None:
                 distance = self.dialect.distance_km(query.latitude, query.longitude)
-            score = self._score(analysis, match.relevance, distance).label("score")
+            relevance = func.coalesce(plan.match.ranked.c.relevance, 0.0) if plan.match else literal(0.0)
+            score = self._score(plan.analysis, relevance, distance).label("score")
             columns = [
                 doc.c.id,
                 doc.c.service_id,
@@ -192,24 +227,24 @@ class DatabaseSearchEngine:
                 score,
                 (distance if distance is not None else literal(None)).label("distance_km"),
             ]
-            ranked = match.join(select(*columns).where(*conditions))
+            ranked = select(*columns).where(*plan.conditions)
+            if plan.match:
+                ranked = ranked.join_from(doc, plan.match.ranked, plan.match.ranked.c.key == doc.c.key, isouter=True)
             ranked = ranked.order_by(score.desc(), literal_column("distance_km").asc().nulls_last(), doc.c.id)
             if query.open_at is not None:
-                return await self._open_at(connection, query, analysis, ranked)
-            total, facets = await self._facets(
-                connection, match.join(_facet_counts(self.top_categories).where(*conditions))
-            )
+                return await self._open_at(connection, query, plan.analysis, ranked)
+            total, facets = await self._facets(connection, plan.conditions)
             offset = (query.page - 1) * query.per_page
             page = (await connection.execute(ranked.limit(query.per_page).offset(offset))).all()
-            hits = await build_hits(connection, page, analysis, datetime.now(UTC), self.default_timezone)
-            return page_of(query, total, hits, facets, analysis)
+            hits = await build_hits(connection, page, plan.analysis, datetime.now(UTC), self.default_timezone)
+            return page_of(query, total, hits, facets, plan.analysis)
 
     async def service_ids(self, query: SearchQuery) -> set[UUID]:
         """Every service with a listing that matches, unranked: what the HSDS API's ``search`` and ``postcode``
         narrow its lists to. Opening hours and pages do not apply."""
         async with self.engine.connect() as connection:
-            _, match, conditions = await self._plan(connection, query)
-            found = await connection.execute(match.join(select(doc.c.service_id).where(*conditions)).distinct())
+            plan = await self._plan(connection, query)
+            found = await connection.execute(select(doc.c.service_id).where(*plan.conditions).distinct())
             return set(found.scalars())
 
     async def services_covering(self, connection: AsyncConnection, latitude: float, longitude: float) -> set[UUID]:
@@ -219,27 +254,41 @@ class DatabaseSearchEngine:
         found = await connection.execute(select(area.c.service_id).where(covering).distinct())
         return set(found.scalars())
 
-    async def _plan(
-        self, connection: AsyncConnection, query: SearchQuery
-    ) -> tuple[Analysis, TextMatch, list[ColumnElement[bool]]]:
-        """The words, how they match, and every condition a listing must meet."""
+    async def _plan(self, connection: AsyncConnection, query: SearchQuery) -> Plan:
         analysis = analyse(query.text, await self.vocabulary.known(connection), self.lay_words)
-        conditions = await self._filters(connection, query)
-        match = self.dialect.text_match(analysis.terms) if analysis.terms else NO_TEXT
-        if analysis.terms:
-            # A listing matches its words, or sits in a category a lay phrase among them names.
-            alternatives = [match.condition]
-            if analysis.categories:
-                alternatives.append(_in_categories(analysis.categories))
-            conditions.append(or_(*alternatives))
-        return analysis, match, conditions
+        covering = await self._covering_services(connection, query)
+        filters = self._filters(connection, query, covering)
+        if not analysis.terms:
+            return Plan(analysis, None, [*self._narrowing(connection, query, covering), *filters])
+        match = self.dialect.text_match(analysis.terms)
+        # A listing matches its words, or sits in a category a lay phrase among them names.
+        keys: Select[Any] | CompoundSelect[Any] = match.keys
+        if analysis.categories:
+            keys = union(keys, _in_category_keys(analysis.categories))
+        return Plan(analysis, match, [doc.c.key.in_(keys), *filters])
 
-    async def _filters(self, connection: AsyncConnection, query: SearchQuery) -> list[ColumnElement[bool]]:
+    def _narrowing(
+        self, connection: AsyncConnection, query: SearchQuery, covering: list[UUID] | None
+    ) -> list[ColumnElement[bool]]:
+        """Without words, the listings near the searcher (or in the chosen categories) are read through an index
+        first; every other condition is checked on those alone."""
+        if query.categories:
+            return [doc.c.key.in_(_in_category_keys(query.categories))]
+        if query.latitude is None or query.longitude is None or covering is None:
+            return []
+        nearby = select(doc.c.key).where(self.dialect.within(query.latitude, query.longitude, query.radius_km))
+        unlocated = select(doc.c.key).where(doc.c.latitude.is_(None))
+        covered = select(doc.c.key).where(among(connection, doc.c.service_id, covering))
+        return [doc.c.key.in_(union(nearby, unlocated, covered))]
+
+    def _filters(
+        self, connection: AsyncConnection, query: SearchQuery, covering: list[UUID] | None
+    ) -> list[ColumnElement[bool]]:
         conditions: list[ColumnElement[bool]] = []
         if not query.include_inactive:
             conditions.append(doc.c.status == "active")
         if query.categories:
-            conditions.append(_in_categories(query.categories))
+            conditions.append(doc.c.key.in_(_in_category_keys(query.categories)))
         if query.term_ids:
             attribute = models.attribute
             tagged = select(attribute.c.link_id).where(
@@ -256,31 +305,36 @@ class DatabaseSearchEngine:
             conditions.append(or_(unrestricted, doc.c.eligibility_codes.like(f"% {query.gender} %")))
         if query.free:
             conditions.append(doc.c.free.is_(True))
-        if query.latitude is not None and query.longitude is not None:
-            conditions.append(await self._serves_point(connection, query, query.latitude, query.longitude))
+        if query.latitude is not None and query.longitude is not None and covering is not None:
+            # Services whose area covers the point, wherever their sites are; others only within the radius.
+            nearby = and_(
+                not_(doc.c.has_service_area),
+                or_(doc.c.latitude.is_(None), self.dialect.within(query.latitude, query.longitude, query.radius_km)),
+            )
+            conditions.append(or_(among(connection, doc.c.service_id, covering), nearby))
         return conditions
 
-    async def _serves_point(
-        self, connection: AsyncConnection, query: SearchQuery, latitude: float, longitude: float
-    ) -> ColumnElement[bool]:
-        """Services whose area covers the point, wherever their sites are; others only within the radius."""
+    async def _covering_services(self, connection: AsyncConnection, query: SearchQuery) -> list[UUID] | None:
+        """The services whose service area covers the searcher's point (a polygon, the state or the ZIP code), read
+        once, each way through its own index, and then handed to the search as a list: a subquery there would be
+        costed for every listing it is checked against."""
+        if query.latitude is None or query.longitude is None:
+            return None
         area, codes = models.service_area, models.service_area_postal_code
-        covers = [await self.dialect.covering_polygons(connection, latitude, longitude)]
+        polygons = await self.dialect.covering_polygons(connection, query.latitude, query.longitude)
+        ways = [select(area.c.service_id).where(polygons)]
         if query.state:
-            covers.append(area.c.state == query.state)
+            ways.append(select(area.c.service_id).where(area.c.state == query.state))
         if query.postal_code:
-            covers.append(
-                area.c.id.in_(select(codes.c.service_area_id).where(codes.c.postal_code == query.postal_code))
-            )
-        covering = select(area.c.service_id).where(or_(*covers))
-        nearby = and_(
-            not_(doc.c.has_service_area),
-            or_(doc.c.latitude.is_(None), self.dialect.within(latitude, longitude, query.radius_km)),
-        )
-        return or_(doc.c.service_id.in_(covering), nearby)
+            by_code = select(codes.c.service_area_id).where(codes.c.postal_code == query.postal_code)
+            ways.append(select(area.c.service_id).where(area.c.id.in_(by_code)))
+        found = await connection.execute(union(*ways))
+        return [service_id for service_id in found.scalars() if service_id is not None]
 
     def _score(self, analysis: Analysis, text_score: ColumnElement[float], distance: Any) -> ColumnElement[float]:
-        category = case((_in_categories(analysis.categories), 1.0), else_=0.0) if analysis.categories else literal(0.0)
+        category: Any = literal(0.0)
+        if analysis.categories:
+            category = case((doc.c.key.in_(_in_category_keys(analysis.categories)), 1.0), else_=0.0)
         tiers = verified_tiers(datetime.now(UTC).date())
         verified = case(*((doc.c.assured_date >= since, credit) for since, credit in tiers), else_=0.0)
         near: Any = literal(0.0)
@@ -289,13 +343,18 @@ class DatabaseSearchEngine:
         result: ColumnElement[float] = blend(text_score, category, near, verified)
         return result
 
-    async def _facets(self, connection: AsyncConnection, counts: Select[Any]) -> tuple[int, dict[str, dict[str, int]]]:
-        row = (await connection.execute(counts)).one()._mapping
-        facets = {
-            "category": {c: int(row[f"c_{c}"]) for c in self.top_categories if row[f"c_{c}"]},
-            "language": {code: int(row[f"l_{code}"]) for code in FACET_LANGUAGES if row[f"l_{code}"]},
-        }
-        return int(row["total"]), facets
+    async def _facets(
+        self, connection: AsyncConnection, conditions: list[ColumnElement[bool]]
+    ) -> tuple[int, dict[str, dict[str, int]]]:
+        """The number of matches, and their counts per top category and per language. The database groups the
+        matches by their (few) distinct code lists; the codes are counted from those groups."""
+        grouped = await connection.execute(
+            select(doc.c.top_category_codes, doc.c.language_codes, func.count().label("listings"))
+            .where(*conditions)
+            .group_by(doc.c.top_category_codes, doc.c.language_codes)
+        )
+        groups = [(row.top_category_codes.split(), row.language_codes.split(), row.listings) for row in grouped]
+        return sum(count for *_, count in groups), count_facets(groups, self.top_categories)
 
     async def _open_at(
         self, connection: AsyncConnection, query: SearchQuery, analysis: Analysis, ranked: Select[Any]
@@ -306,7 +365,7 @@ class DatabaseSearchEngine:
         opening = await opening_hours(connection, rows, self.default_timezone)
         open_rows = [row for row in rows if opening[row.id].is_open(query.open_at)]
         facets = count_facets(
-            ((row.category_codes.split(), row.language_codes.split()) for row in open_rows), self.top_categories
+            ((row.category_codes.split(), row.language_codes.split(), 1) for row in open_rows), self.top_categories
         )
         start = (query.page - 1) * query.per_page
         hits = await build_hits(
@@ -315,16 +374,7 @@ class DatabaseSearchEngine:
         return page_of(query, len(open_rows), hits, facets, analysis)
 
 
-def _facet_counts(categories: Sequence[str]) -> Select[Any]:
-    """One pass over the matches counting them, and them per top category and per language."""
-    sums: list[ColumnElement[Any]] = [func.count().label("total")]
-    sums += [func.sum(case((_in_categories([c]), 1), else_=0)).label(f"c_{c}") for c in categories]
-    sums += [
-        func.sum(case((doc.c.language_codes.like(f"% {code} %"), 1), else_=0)).label(f"l_{code}")
-        for code in FACET_LANGUAGES
-    ]
-    return select(*sums)
-
-
-def _in_categories(codes: Sequence[str] | frozenset[str]) -> ColumnElement[bool]:
-    return or_(*(doc.c.category_codes.like(f"% {code} %") for code in sorted(codes)))
+def _in_category_keys(codes: Collection[str]) -> Select[Any]:
+    """The keys of the documents in any of these categories (or below them: a document lists its categories'
+    parents too)."""
+    return select(category.c.key).where(category.c.code.in_(sorted(codes)))

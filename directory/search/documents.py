@@ -66,88 +66,129 @@ async def _rows(connection: AsyncConnection, column: Any, ids: Collection[Any], 
     return list(await connection.execute(select(*columns).where(among(connection, column, ids))))
 
 
-async def rebuild(connection: AsyncConnection, service_ids: Collection[UUID], vocabularies: Vocabularies) -> None:
-    """Replace the search documents of these services with ones built from the catalog as it is now."""
-    if not service_ids:
-        return
-    s, sal, loc, org = models.service, models.service_at_location, models.location, models.organization
-    services = await _rows(connection, s.c.id, service_ids, *s.c)
-    at_locations = await _rows(connection, sal.c.service_id, service_ids, sal.c.id, sal.c.service_id, sal.c.location_id)
-    location_ids = {row.location_id for row in at_locations if row.location_id}
-    locations = {row.id: row for row in await _rows(connection, loc.c.id, location_ids, *loc.c)}
-    organization_ids = {row.organization_id for row in services if row.organization_id}
-    organizations = {
-        row.id: row.name for row in await _rows(connection, org.c.id, organization_ids, org.c.id, org.c.name)
-    }
+class DocumentWriter:
+    """Rebuilds the search documents of services, batch after batch, inside one open transaction.
 
-    a, lang, cost = models.attribute, models.language, models.cost_option
-    terms: dict[UUID, list[tuple[UUID, str | None]]] = defaultdict(list)
-    for row in await _rows(
-        connection, a.c.link_id, service_ids, a.c.link_id, a.c.link_entity, a.c.taxonomy_term_id, a.c.value
-    ):
-        if row.link_entity == "service" and row.taxonomy_term_id:
-            terms[row.link_id].append((row.taxonomy_term_id, row.value))
-    languages: dict[UUID, set[str]] = defaultdict(set)
-    for row in await _rows(connection, lang.c.service_id, service_ids, lang.c.service_id, lang.c.code):
-        if row.code:
-            languages[row.service_id].add(language_code(row.code))
-    for row in await _rows(connection, lang.c.location_id, location_ids, lang.c.location_id, lang.c.code):
-        if row.code:
-            languages[row.location_id].add(language_code(row.code))
-    area, codes = models.service_area, models.service_area_postal_code
-    area_rows = await _rows(
-        connection, area.c.service_id, service_ids, area.c.id, area.c.service_id, area.c.geojson, area.c.state
-    )
-    with_codes = (
-        set(
-            (
-                await connection.execute(
-                    select(codes.c.service_area_id).where(
-                        among(connection, codes.c.service_area_id, {r.id for r in area_rows})
-                    )
-                )
-            ).scalars()
+    It keeps the spelling vocabulary it has seen, so each batch adds only its new words without asking the database
+    which of them it already knows (that lookup cost more than building the documents)."""
+
+    def __init__(self, connection: AsyncConnection, vocabularies: Vocabularies) -> None:
+        self.connection = connection
+        self.vocabularies = vocabularies
+        self._known_words: set[str] | None = None
+
+    async def rebuild(self, service_ids: Collection[UUID]) -> None:
+        """Replace the search documents of these services with ones built from the catalog as it is now."""
+        connection = self.connection
+        if not service_ids:
+            return
+        s, sal, loc, org = models.service, models.service_at_location, models.location, models.organization
+        services = await _rows(connection, s.c.id, service_ids, *s.c)
+        at_locations = await _rows(
+            connection, sal.c.service_id, service_ids, sal.c.id, sal.c.service_id, sal.c.location_id
         )
-        if area_rows
-        else set()
-    )
-    bounded = {r.service_id for r in area_rows if r.geojson or r.state or r.id in with_codes}
-    free: set[UUID] = set()
-    for row in await _rows(connection, cost.c.service_id, service_ids, cost.c.service_id, cost.c.amount, cost.c.option):
-        if row.amount == 0 or FREE.match(row.option or ""):
-            free.add(row.service_id)
+        location_ids = {row.location_id for row in at_locations if row.location_id}
+        locations = {row.id: row for row in await _rows(connection, loc.c.id, location_ids, *loc.c)}
+        organization_ids = {row.organization_id for row in services if row.organization_id}
+        organizations = {
+            row.id: row.name for row in await _rows(connection, org.c.id, organization_ids, org.c.id, org.c.name)
+        }
 
-    by_service: dict[UUID, list[Any]] = defaultdict(list)
-    for row in at_locations:
-        by_service[row.service_id].append(row)
-    documents = []
-    for service in services:
-        base = _document_fields(service, terms[service.id], vocabularies)
-        base["organization_name"] = organizations.get(service.organization_id)
-        base["free"] = service.id in free or bool(FREE.match(service.fees_description or ""))
-        base["has_service_area"] = service.id in bounded
-        for at_location in by_service[service.id] or [None]:
-            location = locations.get(at_location.location_id) if at_location else None
-            offered = languages[service.id] | (languages[location.id] if location else set())
-            documents.append(
-                {
-                    **base,
-                    "id": at_location.id if at_location else service.id,
-                    "service_at_location_id": at_location.id if at_location else None,
-                    "location_id": location.id if location else None,
-                    "language_codes": _codes(offered or {DEFAULT_LANGUAGE}),
-                    "latitude": location.latitude if location else None,
-                    "longitude": location.longitude if location else None,
-                }
+        a, lang, cost = models.attribute, models.language, models.cost_option
+        terms: dict[UUID, list[tuple[UUID, str | None]]] = defaultdict(list)
+        for row in await _rows(
+            connection, a.c.link_id, service_ids, a.c.link_id, a.c.link_entity, a.c.taxonomy_term_id, a.c.value
+        ):
+            if row.link_entity == "service" and row.taxonomy_term_id:
+                terms[row.link_id].append((row.taxonomy_term_id, row.value))
+        languages: dict[UUID, set[str]] = defaultdict(set)
+        for row in await _rows(connection, lang.c.service_id, service_ids, lang.c.service_id, lang.c.code):
+            if row.code:
+                languages[row.service_id].add(language_code(row.code))
+        for row in await _rows(connection, lang.c.location_id, location_ids, lang.c.location_id, lang.c.code):
+            if row.code:
+                languages[row.location_id].add(language_code(row.code))
+        area, codes = models.service_area, models.service_area_postal_code
+        area_rows = await _rows(
+            connection, area.c.service_id, service_ids, area.c.id, area.c.service_id, area.c.geojson, area.c.state
+        )
+        with_codes = (
+            set(
+                (
+                    await connection.execute(
+                        select(codes.c.service_area_id).where(
+                            among(connection, codes.c.service_area_id, {r.id for r in area_rows})
+                        )
+                    )
+                ).scalars()
             )
-    table = models.search_document
-    await connection.execute(delete(table).where(among(connection, table.c.service_id, service_ids)))
-    await bulk_insert(connection, table, documents)
-    await _add_words(connection, documents)
-    await outbox.queue(connection, service_ids)
+            if area_rows
+            else set()
+        )
+        bounded = {r.service_id for r in area_rows if r.geojson or r.state or r.id in with_codes}
+        free: set[UUID] = set()
+        for row in await _rows(
+            connection, cost.c.service_id, service_ids, cost.c.service_id, cost.c.amount, cost.c.option
+        ):
+            if row.amount == 0 or FREE.match(row.option or ""):
+                free.add(row.service_id)
+
+        by_service: dict[UUID, list[Any]] = defaultdict(list)
+        for row in at_locations:
+            by_service[row.service_id].append(row)
+        documents, texts = [], {}
+        for service in services:
+            base, text = _document_fields(service, terms[service.id], self.vocabularies)
+            text["organization_name"] = organizations.get(service.organization_id)
+            base["free"] = service.id in free or bool(FREE.match(service.fees_description or ""))
+            base["has_service_area"] = service.id in bounded
+            for at_location in by_service[service.id] or [None]:
+                location = locations.get(at_location.location_id) if at_location else None
+                offered = languages[service.id] | (languages[location.id] if location else set())
+                document_id = at_location.id if at_location else service.id
+                documents.append(
+                    {
+                        **base,
+                        "id": document_id,
+                        "service_at_location_id": at_location.id if at_location else None,
+                        "location_id": location.id if location else None,
+                        "language_codes": _codes(offered or {DEFAULT_LANGUAGE}),
+                        "latitude": location.latitude if location else None,
+                        "longitude": location.longitude if location else None,
+                    }
+                )
+                texts[document_id] = text
+        table = models.search_document
+        await connection.execute(delete(table).where(among(connection, table.c.service_id, service_ids)))
+        await bulk_insert(connection, table, documents)
+        # The database numbers the documents; their words and categories refer to them by that number.
+        numbered = select(table.c.id, table.c.key).where(among(connection, table.c.service_id, service_ids))
+        keys = {row.id: row.key for row in await connection.execute(numbered)}
+        await bulk_insert(connection, models.search_text, [{"key": keys[i], **text} for i, text in texts.items()])
+        categories = [
+            {"code": code, "key": keys[document["id"]]}
+            for document in documents
+            for code in document["category_codes"].split()
+        ]
+        await bulk_insert(connection, models.search_category, categories)
+        await self._add_words(texts.values())
+        await outbox.queue(connection, service_ids)
+
+    async def _add_words(self, texts: Iterable[dict[str, Any]]) -> None:
+        """Grow the spelling vocabulary with the words of these documents."""
+        table = models.search_term
+        if self._known_words is None:
+            self._known_words = set((await self.connection.execute(select(table.c.term))).scalars())
+        found = {text[column] for text in texts for column in WORD_COLUMNS if text[column]}
+        new = words(" ".join(found)) - self._known_words  # one pass over the batch's text, not one per field
+        await bulk_insert(self.connection, table, [{"term": word} for word in sorted(new)])
+        self._known_words |= new
 
 
-def _document_fields(service: Any, terms: list[tuple[UUID, str | None]], vocabularies: Vocabularies) -> dict[str, Any]:
+def _document_fields(
+    service: Any, terms: list[tuple[UUID, str | None]], vocabularies: Vocabularies
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """What search filters on, and the words it matches, of one service."""
     categories: set[str] = set()
     eligibility: set[str] = set()
     category_names: list[str] = []
@@ -164,30 +205,23 @@ def _document_fields(service: Any, terms: list[tuple[UUID, str | None]], vocabul
         elif term.taxonomy == "waypost-eligibility":
             eligibility.add(term.code)
             eligibility_names += term.name.values()
-    return {
+    filters = {
         "service_id": service.id,
         "organization_id": service.organization_id,
-        "name_text": _join(service.name, service.alternate_name, service.name_es),
-        "category_text": _join(*dict.fromkeys(category_names)),
-        "description_text": _join(service.description, service.description_es),
-        "eligibility_text": _join(
-            service.eligibility_description, service.eligibility_description_es, *dict.fromkeys(eligibility_names)
-        ),
         "category_codes": _codes(categories),
+        "top_category_codes": _codes(code for code in categories if "." not in code),
         "eligibility_codes": _codes(eligibility),
         "status": service.status,
         "minimum_age": service.minimum_age,
         "maximum_age": service.maximum_age,
         "assured_date": service.assured_date,
     }
-
-
-async def _add_words(connection: AsyncConnection, documents: list[dict[str, Any]]) -> None:
-    """Grow the spelling vocabulary with the words of these documents."""
-    texts = {document[column] for document in documents for column in WORD_COLUMNS if document[column]}
-    found: set[str] = set().union(*(words(text) for text in texts))
-    table = models.search_term
-    known = set(
-        (await connection.execute(select(table.c.term).where(among(connection, table.c.term, found)))).scalars()
-    )
-    await bulk_insert(connection, table, [{"term": word} for word in sorted(found - known)])
+    text = {
+        "name_text": _join(service.name, service.alternate_name, service.name_es),
+        "category_text": _join(*dict.fromkeys(category_names)),
+        "description_text": _join(service.description, service.description_es),
+        "eligibility_text": _join(
+            service.eligibility_description, service.eligibility_description_es, *dict.fromkeys(eligibility_names)
+        ),
+    }
+    return filters, text

@@ -253,7 +253,7 @@ class MeiliSearchEngine:
                 # Opening hours are rules evaluated per listing, as in the database engine.
                 opening = await opening_hours(connection, candidates, self.default_timezone)
                 candidates = [c for c in candidates if opening[c.id].is_open(query.open_at)]
-            facets = count_facets(((c.category_codes, c.language_codes) for c in candidates), self.top_categories)
+            facets = count_facets(((c.category_codes, c.language_codes, 1) for c in candidates), self.top_categories)
             start = (query.page - 1) * query.per_page
             page = candidates[start : start + query.per_page]
             hits = await build_hits(connection, page, analysis, at, self.default_timezone)
@@ -487,7 +487,14 @@ async def index_documents(
         return []
     doc, service, attribute = models.search_document, models.service, models.attribute
     area, codes = models.service_area, models.service_area_postal_code
-    rows = list(await connection.execute(select(doc).where(among(connection, doc.c.service_id, service_ids))))
+    words = models.search_text
+    rows = list(
+        await connection.execute(
+            select(doc, words.c.organization_name)
+            .join(words, words.c.key == doc.c.key)
+            .where(among(connection, doc.c.service_id, service_ids))
+        )
+    )
     texts = {
         row.id: row
         for row in await connection.execute(

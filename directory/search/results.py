@@ -96,14 +96,15 @@ class Vocabulary:
 
 
 def count_facets(
-    listings: Iterable[tuple[Collection[str], Collection[str]]], categories: Sequence[str]
+    listings: Iterable[tuple[Collection[str], Collection[str], int]], categories: Sequence[str]
 ) -> dict[str, dict[str, int]]:
-    """Matches per top category and per language, from each listing's (category codes, language codes)."""
+    """Matches per top category and per language, from (category codes, language codes, how many listings have
+    both) for each listing or group of alike listings."""
     by_category: Counter[str] = Counter()
     by_language: Counter[str] = Counter()
-    for category_codes, language_codes in listings:
-        by_category.update(code for code in categories if code in category_codes)
-        by_language.update(code for code in FACET_LANGUAGES if code in language_codes)
+    for category_codes, language_codes, count in listings:
+        by_category.update({code: count for code in categories if code in category_codes})
+        by_language.update({code: count for code in FACET_LANGUAGES if code in language_codes})
     return {"category": dict(by_category), "language": dict(by_language)}
 
 
@@ -160,7 +161,11 @@ async def build_hits(
             .where(among(connection, service.c.id, [row.service_id for row in rows]))
         )
     }
-    found = await connection.execute(select(doc).where(among(connection, doc.c.id, [row.id for row in rows])))
+    found = await connection.execute(
+        select(doc, *(c for c in models.search_text.c if c.name != "key"))
+        .join(models.search_text, models.search_text.c.key == doc.c.key)
+        .where(among(connection, doc.c.id, [row.id for row in rows]))
+    )
     documents = {r.id: r for r in found}
     location_ids = [row.location_id for row in rows if row.location_id]
     addresses: dict[UUID, str] = {}

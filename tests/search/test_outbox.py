@@ -142,10 +142,17 @@ async def test_a_service_queued_again_while_it_is_pushed_stays_queued(database_u
     assert await _queued_soon(database_url) == {record["id"]}
 
 
-def test_the_migration_queues_the_documents_built_before_it(database_url: str, tmp_path: Path) -> None:
+def test_an_upgrade_that_recreates_the_documents_rebuilds_them_and_queues_their_services(
+    database_url: str, tmp_path: Path
+) -> None:
     _import(database_url, tmp_path, [make_service(), make_service()])
-    migrate.downgrade(database_url, "0002")
-    migrate.upgrade(database_url)
+    migrate.downgrade(database_url, "0002")  # before the outbox, and with the documents in their older shape
+    with pytest.MonkeyPatch.context() as environment:
+        environment.setenv("WAYPOST_SEARCH_ENGINE", "auto")
+        result = cli(database_url, "db", "upgrade")
+    assert result.exit_code == 0, result.output
+    assert "Rebuilt the search documents of 2 services" in result.output
+    assert query(database_url, "SELECT count(*) FROM search_document") == [(2,)]
     assert len(_queued(database_url)) == 2
 
 
