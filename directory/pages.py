@@ -436,7 +436,7 @@ class DirectoryPages(Controller):
         return Redirect(_local(data.next), status_code=303, cookies=[render.saved_cookie(ids)])
 
 
-def _search_unavailable(request: Request, error: SearchUnavailable) -> Response[Any]:
+def search_unavailable(request: Request, error: SearchUnavailable) -> Response[Any]:
     # The cause names the search server's address: it goes to the log, not to the page.
     log.warning("search unavailable for %s: %s", request.url.path, error)
     return render.error_page(request, 503, render.ERROR_MESSAGES[503])
@@ -449,6 +449,6 @@ def router() -> Router:
         path="/",
         route_handlers=[DirectoryPages],
         dependencies={"report_limit": Provide(lambda: report_limit, sync_to_thread=False)},
-        exception_handlers={Exception: render.http_error, SearchUnavailable: _search_unavailable},
+        exception_handlers={Exception: render.http_error, SearchUnavailable: search_unavailable},
         include_in_schema=False,
     )

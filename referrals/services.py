@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from directory import candidates
 from directory.search.documents import language_code
 from directory.search.query import SearchEngine
-from directory.vocabularies import Vocabularies
+from directory.vocabularies import Term, Vocabularies
 from matching import needs
 from matching.client import Client, situation_code
 from matching.errors import Invalid
@@ -57,13 +57,11 @@ def _client(facts: ClientFacts, state: str | None, vocabularies: Vocabularies) -
         )
     if facts.monthly_income is not None and (not facts.monthly_income.is_finite() or facts.monthly_income < 0):
         raise Invalid("client.monthly_income", "must be an amount of dollars, 0 or more")
-    insurance = {code for taxonomy, code in vocabularies.terms if taxonomy == "waypost-insurance"}
+    insurance = {term.code for term in insurance_terms(vocabularies)}
     for index, code in enumerate(facts.insurance):
         if code not in insurance:
             raise Invalid(f"client.insurance[{index}]", f"{code!r} is not one of: {', '.join(sorted(insurance))}")
-    situations = {
-        term.code for term in vocabularies.terms.values() if term.group == "situation" or term.code == "low-income"
-    }
+    situations = {term.code for term in situation_terms(vocabularies)}
     codes = [situation_code(word) for word in facts.situations or []]
     for index, code in enumerate(codes):
         if code not in situations:
@@ -81,6 +79,16 @@ def _client(facts: ClientFacts, state: str | None, vocabularies: Vocabularies) -
         situations=frozenset(codes),
         situations_complete=facts.situations is not None,
     )
+
+
+def insurance_terms(vocabularies: Vocabularies) -> list[Term]:
+    """The kinds of insurance a client may name (the ``waypost-insurance`` vocabulary), as the match checks them."""
+    return [term for term in vocabularies.terms.values() if term.taxonomy == "waypost-insurance"]
+
+
+def situation_terms(vocabularies: Vocabularies) -> list[Term]:
+    """The situations a client may name: the situation group of ``waypost-eligibility``, and low income."""
+    return [term for term in vocabularies.terms.values() if term.group == "situation" or term.code == "low-income"]
 
 
 def _language(value: str) -> str:

@@ -12,7 +12,7 @@ from waypost.web import help_lines, i18n
 
 ROOT = Path(__file__).resolve().parents[1]
 # Packages whose pages use the shared catalog (add a package here when it gets templates).
-PACKAGES = ("waypost", "directory")
+PACKAGES = ("waypost", "directory", "referrals")
 METHODS = [("**/templates/**.html", "jinja2"), ("**.py", "python")]
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 

@@ -14,6 +14,7 @@ from directory.controllers import HSDSController
 from directory.search import engines
 from directory.search.controllers import search
 from directory.search.query import SearchUnavailable
+from referrals import pages as referral_pages
 from referrals.controllers import InstrumentController, MatchController
 from waypost.db import create_engine
 from waypost.health import healthz
@@ -52,11 +53,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
             InstrumentController,
             MatchController,
             pages.router(),
+            referral_pages.router(),
             render.static_files(),
         ],
         lifespan=[lifespan],
         state=State({"settings": settings}),
         exception_handlers={SearchUnavailable: _search_unavailable, NotFoundException: render.not_found},
-        template_config=render.template_config({"directory": pages.TEMPLATES}),
+        template_config=render.template_config({"directory": pages.TEMPLATES, "referrals": referral_pages.TEMPLATES}),
         openapi_config=OpenAPIConfig(title="Waypost", version="0.1.0", path="/schema"),
     )

@@ -50,6 +50,12 @@ def visitor(context: BrowserContext, site: Site) -> Iterator[Page]:
     assert elsewhere == [], f"requests to other hosts: {elsewhere}"
 
 
+def serious_violations(page: Page) -> list[str]:
+    """What axe-core finds serious or critical on the page as it is now."""
+    violations = Axe().run(page).response["violations"]
+    return [f"{v['id']}: {v['help']}" for v in violations if v["impact"] in ("serious", "critical")]
+
+
 def save_list(context: BrowserContext, site: Site) -> None:
     """A visitor whose list already holds three services (as site.js keeps it in the cookie)."""
     context.add_cookies([{"name": "waypost_list", "value": ".".join(SAVED), "url": site.url}])
@@ -79,9 +85,7 @@ def test_each_page_is_accessible_light_and_stays_on_this_site(
     assert weight < MAX_BYTES, f"{name}: {weight} bytes"
     assert page.evaluate("document.documentElement.scrollWidth") <= SIZES[size]["width"], "the page scrolls sideways"
 
-    violations = Axe().run(page).response["violations"]
-    serious = [f"{v['id']}: {v['help']}" for v in violations if v["impact"] in ("serious", "critical")]
-    assert serious == []
+    assert serious_violations(page) == []
     context.close()
 
 
@@ -260,3 +264,27 @@ def test_report_a_problem_with_a_listing(visitor: Page, site: Site, screenshots:
     sql = "SELECT problem, status FROM feedback WHERE details = :details"
     stored = in_thread(query, site.database_url, sql, details="Nobody answered on Tuesday morning.")
     assert stored == [("phone", "new")]
+
+
+def test_answer_the_self_screening_and_see_help_nearby(visitor: Page, screenshots: Path) -> None:
+    page = visitor
+    page.goto("/")
+    page.get_by_role("link", name=re.compile("Not sure what to ask for")).click()
+    expect(page.locator("h1")).to_have_text("Answer a few questions to find help")
+    assert serious_violations(page) == []
+    page.get_by_label("Your ZIP code").fill("97233")
+    page.locator("#answer-ahc-hrsn-88122-7").get_by_label("Often true").check()
+    page.locator("#answer-ahc-hrsn-95618-5").get_by_label("Frequently").check()
+    page.get_by_role("button", name="Show help near me").click()
+    expect(page.get_by_role("heading", name="Your safety comes first")).to_be_visible()
+    food = page.locator(".need", has=page.get_by_role("heading", name="Enough food"))
+    expect(food.locator(".card").first).to_be_visible()
+    expect(food.get_by_role("link", name=re.compile("See more places near 97233"))).to_have_attribute(
+        "href", re.compile(r"/search\?category=food\.pantry&near=97233")
+    )
+    page.screenshot(path=screenshots / "screening-result-desktop.png", full_page=True)
+    assert serious_violations(page) == []
+    first = food.locator(".card h4 a").first
+    name = first.inner_text()
+    first.click()
+    expect(page.locator("h1")).to_have_text(name)
