@@ -157,6 +157,9 @@ search_text = Table(
     Column("category_text", Text()),
     Column("description_text", Text()),
     Column("eligibility_text", Text()),
+    # Descriptions are most of the text: the Spanish one apart, so that PostgreSQL stems each with its own
+    # language's configuration instead of parsing both with both.
+    Column("description_es", Text()),
 )
 
 # Each search document's category codes (with their parents), one row each: how a search for a category finds its

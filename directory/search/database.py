@@ -79,7 +79,7 @@ class SqliteText:
         expression = " OR ".join(f'"{term}"' for term in terms)
         match = text("search_fts MATCH :fts_query").bindparams(fts_query=expression)
         key: ColumnElement[int] = literal_column("search_fts.rowid")
-        rank: ColumnElement[float] = -literal_column("bm25(search_fts, 10.0, 3.0, 5.0, 1.0, 1.0)")
+        rank: ColumnElement[float] = -literal_column("bm25(search_fts, 10.0, 3.0, 5.0, 1.0, 1.0, 1.0)")
         ranked = (
             select(key.label("key"), (rank / (rank + BM25_HALF)).label("relevance"))
             .select_from(text("search_fts"))

@@ -23,7 +23,7 @@ from waypost.db import among, bulk_insert
 
 WORD = re.compile(r"[a-z0-9]+")
 FREE = re.compile(r"^\s*(free|no cost|no charge|gratis|sin costo)\b", re.IGNORECASE)
-WORD_COLUMNS = ("name_text", "category_text", "description_text", "organization_name")
+WORD_COLUMNS = ("name_text", "category_text", "description_text", "description_es", "organization_name")
 DEFAULT_LANGUAGE = "en"  # a US listing that names no language is taken to be offered in English
 
 
@@ -219,7 +219,8 @@ def _document_fields(
     text = {
         "name_text": _join(service.name, service.alternate_name, service.name_es),
         "category_text": _join(*dict.fromkeys(category_names)),
-        "description_text": _join(service.description, service.description_es),
+        "description_text": service.description,
+        "description_es": service.description_es,
         "eligibility_text": _join(
             service.eligibility_description, service.eligibility_description_es, *dict.fromkeys(eligibility_names)
         ),

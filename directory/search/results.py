@@ -205,7 +205,7 @@ def _matched(document: Any, analysis: Analysis) -> list[str]:
     fields = {
         "name": words(document.name_text or ""),
         "category": words(document.category_text or ""),
-        "description": words(document.description_text or ""),
+        "description": words(" ".join(t for t in (document.description_text, document.description_es) if t)),
         "eligibility": words(document.eligibility_text or ""),
     }
     found = [

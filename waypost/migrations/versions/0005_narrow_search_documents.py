@@ -21,9 +21,17 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 TEXT_COLUMNS = ("name_text", "organization_name", "category_text", "description_text", "eligibility_text")
-# Field weights of the PostgreSQL tsvector (SQLite weighs the same fields in bm25 at query time).
-TEXT_WEIGHTS = (("name_text", "A"), ("category_text", "B"), ("organization_name", "B"), ("description_text", "C"),
-                ("eligibility_text", "D"))  # fmt: skip
+# The words of revision 0005: the Spanish description apart from the English one.
+NEW_TEXT_COLUMNS = (*TEXT_COLUMNS, "description_es")
+BOTH = ("en_unaccent", "es_unaccent")
+# Field weights and text-search configurations of the PostgreSQL tsvector (SQLite weighs the same fields in bm25 at
+# query time). Names, categories and eligibility mix both languages; each description is in one. Fields of one
+# weight are parsed together: each to_tsvector call has a cost of its own, and an import makes ten per listing.
+TEXT_WEIGHTS = ((("name_text",), "A", BOTH), (("category_text",), "B", BOTH), (("organization_name",), "B", BOTH),
+                (("description_text",), "C", BOTH), (("eligibility_text",), "D", BOTH))  # fmt: skip
+NEW_TEXT_WEIGHTS = ((("name_text",), "A", BOTH), (("category_text", "organization_name"), "B", BOTH),
+                    (("description_text",), "C", ("en_unaccent",)), (("description_es",), "C", ("es_unaccent",)),
+                    (("eligibility_text",), "D", BOTH))  # fmt: skip
 
 
 def _key() -> sa.types.TypeEngine[int]:
@@ -94,7 +102,7 @@ def upgrade() -> None:
         "search_text",
         sa.Column("key", _key(), autoincrement=False, nullable=False),
         sa.Column("name_text", sa.Text(), nullable=False),
-        *(sa.Column(name, sa.Text(), nullable=True) for name in TEXT_COLUMNS[1:]),
+        *(sa.Column(name, sa.Text(), nullable=True) for name in NEW_TEXT_COLUMNS[1:]),
         sa.ForeignKeyConstraint(
             ["key"], ["search_document.key"], name=op.f("fk_search_text_key_search_document"), ondelete="CASCADE"
         ),
@@ -112,9 +120,9 @@ def upgrade() -> None:
     op.create_index(op.f("ix_search_category_key"), "search_category", ["key"], unique=False)
     if op.get_bind().dialect.name == "postgresql":
         _point_column()
-        _text_vector("search_text")
+        _text_vector("search_text", NEW_TEXT_WEIGHTS)
     else:
-        _fts("search_text", "key")
+        _fts("search_text", "key", NEW_TEXT_COLUMNS)
 
 
 def _point_column() -> None:
@@ -126,28 +134,32 @@ def _point_column() -> None:
     op.execute("CREATE INDEX ix_search_document_geog ON search_document USING gist (geog)")
 
 
-def _text_vector(table: str) -> None:
+def _text_vector(table: str, weights: tuple[tuple[tuple[str, ...], str, tuple[str, ...]], ...]) -> None:
     # to_tsvector(regconfig, text) is immutable, so the unaccenting configurations of revision 0002 can be used in
     # a generated column.
     weighted = " || ".join(
-        f"setweight(to_tsvector('{config}', coalesce({column}, '')), '{weight}')"
-        for column, weight in TEXT_WEIGHTS
-        for config in ("en_unaccent", "es_unaccent")
+        f"setweight(to_tsvector('{config}', {_text_of(columns)}), '{weight}')"
+        for columns, weight, configs in weights
+        for config in configs
     )
     op.execute(f"ALTER TABLE {table} ADD COLUMN tsv tsvector GENERATED ALWAYS AS ({weighted}) STORED")
     op.execute(f"CREATE INDEX ix_{table}_tsv ON {table} USING gin (tsv)")
 
 
-def _fts(table: str, rowid: str) -> None:
+def _text_of(columns: tuple[str, ...]) -> str:
+    return " || ' ' || ".join(f"coalesce({column}, '')" for column in columns)
+
+
+def _fts(table: str, rowid: str, text_columns: tuple[str, ...]) -> None:
     # An external-content FTS5 table kept in step by triggers. remove_diacritics lets "clinica" find "Clínica"; the
     # Porter stemmer lets "pantries" find "pantry", as PostgreSQL's stemmers do.
-    columns = ", ".join(TEXT_COLUMNS)
+    columns = ", ".join(text_columns)
     op.execute(
         f"CREATE VIRTUAL TABLE search_fts USING fts5({columns}, content='{table}', content_rowid='{rowid}', "
         "tokenize='porter unicode61 remove_diacritics 2')"
     )
-    new = ", ".join(f"new.{c}" for c in TEXT_COLUMNS)
-    old = ", ".join(f"old.{c}" for c in TEXT_COLUMNS)
+    new = ", ".join(f"new.{c}" for c in text_columns)
+    old = ", ".join(f"old.{c}" for c in text_columns)
     insert = f"INSERT INTO search_fts(rowid, {columns}) VALUES (new.{rowid}, {new});"
     remove = f"INSERT INTO search_fts(search_fts, rowid, {columns}) VALUES ('delete', old.{rowid}, {old});"
     op.execute(f"CREATE TRIGGER search_fts_insert AFTER INSERT ON {table} BEGIN {insert} END")
@@ -177,6 +189,6 @@ def downgrade() -> None:
     _indexes()
     if op.get_bind().dialect.name == "postgresql":
         _point_column()
-        _text_vector("search_document")
+        _text_vector("search_document", TEXT_WEIGHTS)
     else:
-        _fts("search_document", "rowid")
+        _fts("search_document", "rowid", TEXT_COLUMNS)
