@@ -9,7 +9,6 @@ the database, with their exact distance (PostGIS on PostgreSQL, haversine on SQL
 facts the eligibility rules read, in a few set-based queries.
 """
 
-import math
 from collections import defaultdict
 from collections.abc import Collection, Sequence
 from datetime import date, datetime
@@ -18,10 +17,11 @@ from typing import Any, cast, get_args
 from uuid import UUID
 
 import msgspec
-from sqlalchemy import ColumnElement, Select, case, func, literal_column, or_, select, union
+from sqlalchemy import Select, case, func, or_, select, union
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from directory import geo, models
+from directory.search import database
 from directory.search.documents import language_code
 from directory.search.query import SearchEngine, SearchQuery
 from directory.search.results import opening_hours
@@ -32,7 +32,6 @@ from matching.errors import Invalid
 from matching.instruments import Text
 from waypost.db import among
 
-KM_PER_DEGREE = geo.EARTH_RADIUS_KM * math.pi / 180  # of latitude
 RADIUS_KM = 40.0  # how far to look for services that name no area: the search default
 PER_GROUP = 20  # the nearest services kept for each group of categories
 DEFAULT_LANGUAGE = "en"  # a US listing that names no language is taken to be offered in English, as search does
@@ -103,7 +102,7 @@ def _nearest(
     """The nearest listing of each of the ``PER_GROUP`` services nearest the client in each group, with its distance.
     A listing without a site (a hotline) serves the client where they are and counts as nearest; ties go by listing
     id, so the same catalog always gives the same candidates."""
-    near = _flat_km2(place)
+    near = database.flat_km2(place.latitude, place.longitude)
     order = (func.coalesce(near, 0.0), doc.c.id)
     # Each service's nearest listing: every listing of a service has the service's categories.
     listing = (
@@ -136,30 +135,8 @@ def _nearest(
         doc.c.location_id,
         doc.c.free,
         doc.c.has_service_area,
-        _distance_km(connection, place).label("distance_km"),
+        database.dialect(connection.dialect.name).distance_km(place.latitude, place.longitude).label("distance_km"),
     ).join_from(kept, doc, doc.c.id == kept.c.id)
-
-
-def _flat_km2(place: Place) -> ColumnElement[Any]:
-    """Squared kilometres from the client on a flat projection around them: it orders sites as their distance does,
-    for a few multiplications a row instead of a geodesic each."""
-    north = (doc.c.latitude - place.latitude) * KM_PER_DEGREE
-    east = (doc.c.longitude - place.longitude) * (KM_PER_DEGREE * math.cos(math.radians(place.latitude)))
-    return cast(ColumnElement[Any], north * north + east * east)
-
-
-def _distance_km(connection: AsyncConnection, place: Place) -> ColumnElement[Any]:
-    """Kilometres from the client to a listing's site (NULL for listings without one), measured by the database."""
-    if connection.dialect.name == "postgresql":
-        point = func.ST_GeogFromText(f"SRID=4326;POINT({place.longitude!r} {place.latitude!r})")
-        return cast(ColumnElement[Any], func.ST_Distance(literal_column("search_document.geog"), point) / 1000.0)
-    latitude, longitude = math.radians(place.latitude), math.radians(place.longitude)
-    half_lat = (func.radians(doc.c.latitude) - latitude) / 2
-    half_lon = (func.radians(doc.c.longitude) - longitude) / 2
-    chord = func.pow(func.sin(half_lat), 2) + math.cos(latitude) * func.cos(func.radians(doc.c.latitude)) * func.pow(
-        func.sin(half_lon), 2
-    )
-    return cast(ColumnElement[Any], 2 * geo.EARTH_RADIUS_KM * func.asin(func.sqrt(chord)))
 
 
 async def _describe(

@@ -35,7 +35,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from directory import models
+from directory import geo, models
 from directory.search.query import Analysis, SearchQuery, SearchResult, Synonyms, analyse, synonyms
 from directory.search.results import (
     GENDERS,
@@ -55,7 +55,7 @@ from directory.vocabularies import Vocabularies
 from waypost.db import among
 
 BM25_HALF = 10.0  # the bm25 score that counts as half relevant: strong matches score 10 to 20 on the seed region
-KM_PER_DEGREE = 6371.0088 * math.pi / 180  # of latitude, on the mean Earth sphere that haversine_km uses
+KM_PER_DEGREE = geo.EARTH_RADIUS_KM * math.pi / 180  # of latitude, on the sphere that haversine_km uses
 
 doc, words_table, category = models.search_document, models.search_text, models.search_category
 
@@ -67,6 +67,20 @@ class TextMatch:
 
     keys: Select[Any]
     ranked: Any
+
+
+def flat_km2(latitude: float, longitude: float) -> ColumnElement[float]:
+    """Squared kilometres from the point to each document's site on a flat projection around the point: plain
+    arithmetic that orders sites as their distance does, within a fraction of a percent inside a search radius."""
+    north = (doc.c.latitude - latitude) * KM_PER_DEGREE
+    east = (doc.c.longitude - longitude) * (KM_PER_DEGREE * math.cos(math.radians(latitude)))
+    result: ColumnElement[float] = north * north + east * east
+    return result
+
+
+def dialect(name: str) -> "SqliteText | PostgresText":
+    """The dialect class of a database (``engine.dialect.name``)."""
+    return PostgresText() if name == "postgresql" else SqliteText()
 
 
 class SqliteText:
@@ -92,17 +106,13 @@ class SqliteText:
         # Plain arithmetic on a flat projection around the searcher: within a search radius it is within a fraction
         # of a percent of the great-circle distance, and a database engine computes it for thousands of rows at the
         # cost of a few multiplications instead of six trigonometric calls each.
-        north, east = self._offsets(latitude, longitude)
-        return func.sqrt(north * north + east * east)
+        return func.sqrt(flat_km2(latitude, longitude))
 
     def within(self, latitude: float, longitude: float, radius_km: float) -> ColumnElement[bool]:
         """Exactly the sites within ``radius_km`` (great-circle): the flat distance decides all but the sites in a
         thin ring around the radius, where it could be wrong, and haversine decides those."""
-        from directory.geo import bounding_box
-
-        min_lat, min_lon, max_lat, max_lon = bounding_box(latitude, longitude, radius_km)
-        north, east = self._offsets(latitude, longitude)
-        flat = north * north + east * east
+        min_lat, min_lon, max_lat, max_lon = geo.bounding_box(latitude, longitude, radius_km)
+        flat = flat_km2(latitude, longitude)
         # How far the flat distance can stray: the east-west scale changes with latitude across the box.
         span = math.radians(max_lat - latitude)
         error = math.tan(math.radians(min(abs(latitude) + math.degrees(span), 89.0))) * span + 0.001
@@ -117,12 +127,6 @@ class SqliteText:
             ),
         )
 
-    def _offsets(self, latitude: float, longitude: float) -> tuple[ColumnElement[float], ColumnElement[float]]:
-        """Kilometres north and east of the point, on the flat projection."""
-        north = (doc.c.latitude - latitude) * KM_PER_DEGREE
-        east = (doc.c.longitude - longitude) * (KM_PER_DEGREE * math.cos(math.radians(latitude)))
-        return north, east
-
     def _haversine_km(self, latitude: float, longitude: float) -> ColumnElement[float]:
         lat, lon = math.radians(latitude), math.radians(longitude)
         d_lat = (func.radians(doc.c.latitude) - lat) / 2
@@ -130,7 +134,7 @@ class SqliteText:
         a = func.pow(func.sin(d_lat), 2) + math.cos(lat) * func.cos(func.radians(doc.c.latitude)) * func.pow(
             func.sin(d_lon), 2
         )
-        return 2 * 6371.0088 * func.asin(func.sqrt(a))
+        return 2 * geo.EARTH_RADIUS_KM * func.asin(func.sqrt(a))
 
     async def covering_polygons(self, connection: AsyncConnection, latitude: float, longitude: float) -> Any:
         area = models.service_area
@@ -203,7 +207,7 @@ class DatabaseSearchEngine:
         self.engine = engine
         self.vocabularies = vocabularies
         self.default_timezone = default_timezone
-        self.dialect = PostgresText() if engine.dialect.name == "postgresql" else SqliteText()
+        self.dialect = dialect(engine.dialect.name)
         self.name = self.dialect.name
         self.top_categories = top_categories(vocabularies)
         self.lay_words: Synonyms = synonyms()
