@@ -31,7 +31,7 @@ from typing import Any
 import msgspec
 
 # The catalogs are built and kept as the search benchmark builds them, so that both can share --keep.
-from search import METROS, _drop_postgres, _generated, _postgres, _sqlite
+from search import METROS, _drop_postgres, _generated, _postgres, _sqlite, add_catalog_arguments
 
 from directory import vocabularies
 from directory.search.database import DatabaseSearchEngine
@@ -154,15 +154,8 @@ def _row(dialect: str, size: int, latencies: list[float], needs: list[int], show
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--matches", type=int, default=300, help="measured matches per database (after 20 warm-up)")
-    parser.add_argument("--seed", type=int, default=0, help="the same seed asks for the same clients")
-    parser.add_argument("--postgres-url", default=os.environ.get("WAYPOST_TEST_POSTGRES_URL", ""))
-    parser.add_argument("--keep", type=Path, help="keep generated files and databases here, and reuse them")
-    parser.add_argument(
-        "--dialects", nargs="+", choices=["sqlite", "postgresql"], default=["sqlite", "postgresql"],
-        help="which databases to measure (postgresql only with --postgres-url)",
-    )  # fmt: skip
+    add_catalog_arguments(parser)
     args = parser.parse_args()
     if args.matches < 2:
         parser.error("--matches needs at least 2 to give percentiles")

@@ -409,17 +409,22 @@ def _bench(dialect: str, size: int, database_url: str, args: argparse.Namespace,
     return [*rows, "by kind:", *_by_kind(dialect, size, queries, local)]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def add_catalog_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options every benchmark over the generated catalogs takes (bench/match.py too)."""
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
-    parser.add_argument("--queries", type=int, default=500, help="measured queries per mode (after 50 warm-up)")
-    parser.add_argument("--seed", type=int, default=0, help="the same seed asks the same queries")
+    parser.add_argument("--seed", type=int, default=0, help="the same seed gives the same workload")
     parser.add_argument("--postgres-url", default=os.environ.get("WAYPOST_TEST_POSTGRES_URL", ""))
     parser.add_argument("--keep", type=Path, help="keep generated files and databases here, and reuse them")
     parser.add_argument(
         "--dialects", nargs="+", choices=["sqlite", "postgresql"], default=["sqlite", "postgresql"],
         help="which databases to measure (postgresql only with --postgres-url)",
     )  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--queries", type=int, default=500, help="measured queries per mode (after 50 warm-up)")
+    add_catalog_arguments(parser)
     args = parser.parse_args()
     if args.queries < 2:
         parser.error("--queries needs at least 2 to give percentiles")
