@@ -17,6 +17,7 @@ import psycopg
 import pytest
 from sqlalchemy.engine import make_url
 
+from tests.helpers import unavailable
 from waypost import migrate
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
@@ -55,9 +56,7 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def postgres_template() -> Iterator[str]:
     if not POSTGRES_URL:
-        if os.environ.get("CI") == "true":
-            pytest.fail("WAYPOST_TEST_POSTGRES_URL is not set: CI must run the PostgreSQL + PostGIS suite")
-        pytest.skip("WAYPOST_TEST_POSTGRES_URL is not set: PostgreSQL + PostGIS tests skipped")
+        unavailable("WAYPOST_TEST_POSTGRES_URL is not set: PostgreSQL + PostGIS tests skipped")
     with _admin(POSTGRES_URL) as admin:
         admin.execute(f"DROP DATABASE IF EXISTS {TEMPLATE} WITH (FORCE)")
         admin.execute(f"CREATE DATABASE {TEMPLATE}")

@@ -2,7 +2,8 @@
 headless Chromium through Playwright for Python.
 
 Playwright never downloads a browser here: it drives Debian's ``/usr/bin/chromium`` (``.ci/run`` installs it), and
-these tests skip, saying so, where it is absent. Screenshots go to ``tests/artifacts/screenshots/``.
+these tests skip, saying so, where it is absent (and fail under ``CI=true``). Screenshots go to
+``tests/artifacts/screenshots/``.
 """
 
 import shutil
@@ -19,7 +20,7 @@ import pytest
 import uvicorn
 from playwright.sync_api import Browser, BrowserContext, Playwright, sync_playwright
 
-from tests.helpers import cli
+from tests.helpers import cli, unavailable
 from waypost.app import create_app
 from waypost.settings import Settings
 
@@ -82,7 +83,7 @@ def playwright(site: Site) -> Iterator[Playwright]:
     # Playwright's is running in this thread. Package scope stops it when the browser tests end, before the rest of
     # the suite (whose async tests need this thread's event loop) runs.
     if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium): browser tests skipped")
+        unavailable(f"{CHROMIUM} is not installed (apt-get install chromium): browser tests skipped")
     with sync_playwright() as driver:
         yield driver
 
