@@ -97,7 +97,9 @@ class _Rule:
 
 
 @dataclass(frozen=True)
-class _Closure:
+class Closure:
+    """Days a schedule says the service is closed (a holiday), with the reason given."""
+
     first: date
     last: date
     reason: str
@@ -108,7 +110,7 @@ class Hours:
     """A service's hours, built once by ``hours_from_schedules`` and asked many times."""
 
     rules: tuple[_Rule, ...] = ()
-    closures: tuple[_Closure, ...] = ()
+    closures: tuple[Closure, ...] = ()
 
     def is_open(self, at: datetime) -> bool | None:
         """Whether the service is open at ``at`` (timezone-aware); None when no schedule gives hours."""
@@ -177,7 +179,7 @@ def hours_from_schedules(schedules: Iterable[Mapping[str, Any]], default_timezon
     """Read schedule rows (HSDS fields as stored); ``default_timezone`` applies to rows without a ``tzid``."""
     default = ZoneInfo(default_timezone)
     rules: list[_Rule] = []
-    closures: list[_Closure] = []
+    closures: list[Closure] = []
     for row in schedules:
         if not row.get("opens_at") and not row.get("closes_at"):
             closure = _closure(row)
@@ -190,7 +192,7 @@ def hours_from_schedules(schedules: Iterable[Mapping[str, Any]], default_timezon
     return Hours(tuple(rules), tuple(closures))
 
 
-def _closure(row: Mapping[str, Any]) -> _Closure | None:
+def _closure(row: Mapping[str, Any]) -> Closure | None:
     first = _date(row.get("valid_from"))
     # Without dates it is a description only; with days ("SA") it likely means "closed Saturdays", which the hours
     # already say, and reading it as "closed on valid_from" would be wrong.
@@ -198,7 +200,7 @@ def _closure(row: Mapping[str, Any]) -> _Closure | None:
         return None
     last = _date(row.get("valid_to")) or first
     reason = _text(row.get("description")) or _text(row.get("notes")) or "Closed"
-    return _Closure(first, last, reason) if first <= last else None
+    return Closure(first, last, reason) if first <= last else None
 
 
 def _rule(row: Mapping[str, Any], default: ZoneInfo) -> _Rule | None:

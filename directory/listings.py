@@ -61,13 +61,6 @@ class Card:
 
 
 @dataclass(frozen=True)
-class Closure:
-    first: date
-    last: date
-    reason: str
-
-
-@dataclass(frozen=True)
 class Site:
     """Where and when a service is offered: one of its locations, or the service itself when it has none."""
 
@@ -83,7 +76,7 @@ class Site:
     today: date
     week: list[hours.DayHours]
     open_24_7: bool
-    closures: list[Closure]
+    closures: list[hours.Closure]
 
 
 @dataclass(frozen=True)
@@ -314,7 +307,7 @@ def _site(record: dict[str, Any], listing: _Listing, site_hours: hours.Hours, ti
         week=site_hours.week(today),
         open_24_7=site_hours.open_24_7,
         closures=[
-            Closure(closure.first, closure.last, closure.reason)
+            closure
             for closure in site_hours.closures
             if closure.last >= today and closure.first <= today + UPCOMING_CLOSURES
         ],

@@ -9,14 +9,14 @@ and the field: the shape through msgspec, then the meaning (codes unique, rules 
 bands that cover a score's whole range without gaps, ...).
 """
 
-import re
 from functools import cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 import msgspec
-import yaml
 
+from matching import datafile
+from matching.datafile import Problem
 from matching.errors import NotFound
 
 INSTRUMENT_DIR = Path(__file__).resolve().parent.parent / "seed_data" / "instruments"
@@ -155,26 +155,11 @@ def instrument(code: str) -> Instrument:
 
 
 def read(path: Path) -> Instrument:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as error:
-        raise InstrumentFileError(f"{path}: {error}") from None
-    if not isinstance(data, dict):
-        raise InstrumentFileError(f"{path}: the file must describe one instrument (code, version, title, ...)")
-    try:
-        parsed = msgspec.convert(data, Instrument)
-    except msgspec.ValidationError as error:
-        raise InstrumentFileError(f"{path}: {located(str(error), data, _ENTRY_NAMES)}") from None
-    try:
-        _check(parsed, path)
-    except _Problem as problem:
-        raise InstrumentFileError(f"{path}: {problem}") from None
-    return parsed
+    def check(instrument: Instrument) -> None:
+        _check(instrument, path)
 
-
-class _Problem(Exception):
-    def __init__(self, place: str, message: str) -> None:
-        super().__init__(f"{place}: {message}" if place else message)
+    shape = "describe one instrument (code, version, title, ...)"
+    return datafile.read(path, Instrument, InstrumentFileError, _ENTRY_NAMES, shape, check)
 
 
 # Names for the list entries of the file, so that errors say "question 44250-9" rather than "questions[0]".
@@ -188,45 +173,21 @@ _ENTRY_NAMES = {
 }
 
 
-def located(message: str, data: Any, entry_names: dict[str, str]) -> str:
-    """A msgspec error with its ``$.questions[3].options[1]`` path told as ``question X: option Y``.
-
-    ``entry_names`` names the entries of each list key (``questions`` -> ``question``); an entry is called by its
-    ``code`` (or ``domain``), or by its position when it has neither."""
-    found = re.match(r"^(.*) - at `\$(.*)`$", message)
-    if not found:
-        return message
-    text, path = found.groups()
-    places: list[str] = []
-    node, key = data, ""
-    for name, index in re.findall(r"\.(\w+)|\[(\d+)\]", path):
-        if name:
-            key = name
-            places.append(name)
-            node = node.get(name) if isinstance(node, dict) else None
-            continue
-        node = node[int(index)] if isinstance(node, list) and int(index) < len(node) else None
-        ident = (node.get("code") or node.get("domain")) if isinstance(node, dict) else None
-        named = key in entry_names and isinstance(ident, str) and ident
-        places[-1] = f"{entry_names[key]} {ident}" if named else f"{key}[{index}]"
-    return f"{': '.join(places)}: {text}" if places else text
-
-
 def _check(instrument: Instrument, path: Path) -> None:
     if instrument.code != path.stem:
-        raise _Problem("code", f"is {instrument.code!r} but the file is named {path.name}; they must match")
+        raise Problem("code", f"is {instrument.code!r} but the file is named {path.name}; they must match")
     if not instrument.title.es:
-        raise _Problem("title", "needs both an English (en) and a Spanish (es) title")
+        raise Problem("title", "needs both an English (en) and a Spanish (es) title")
     questions: dict[str, Question] = {}
     for question in instrument.questions:
         if question.code in questions:
-            raise _Problem(f"question {question.code}", "this code is used twice")
+            raise Problem(f"question {question.code}", "this code is used twice")
         questions[question.code] = question
         _check_question(question)
     scores: dict[str, ScoreDefinition] = {}
     for definition in instrument.scores:
         if definition.code in scores:
-            raise _Problem(f"score {definition.code}", "this code is used twice")
+            raise Problem(f"score {definition.code}", "this code is used twice")
         scores[definition.code] = definition
         _check_score(definition, questions)
     for rule in instrument.positive:
@@ -234,7 +195,7 @@ def _check(instrument: Instrument, path: Path) -> None:
     alert_codes: set[str] = set()
     for alert in instrument.alerts:
         if alert.code in alert_codes:
-            raise _Problem(f"alert {alert.code}", "this code is used twice")
+            raise Problem(f"alert {alert.code}", "this code is used twice")
         alert_codes.add(alert.code)
         _check_condition(alert.when, f"alert {alert.code}: when", questions, scores)
 
@@ -243,24 +204,24 @@ def _check_question(question: Question) -> None:
     place = f"question {question.code}"
     choices = question.type in ("choice", "multiple_choice")
     if choices and len(question.options) < 2:
-        raise _Problem(place, f"a {question.type} question needs at least two options")
+        raise Problem(place, f"a {question.type} question needs at least two options")
     if not choices and question.options:
-        raise _Problem(place, f"a {question.type} question has no options; remove them or change its type")
+        raise Problem(place, f"a {question.type} question has no options; remove them or change its type")
     if question.type != "number" and (question.minimum is not None or question.maximum is not None or question.unit):
-        raise _Problem(place, "minimum, maximum and unit are only for number questions")
+        raise Problem(place, "minimum, maximum and unit are only for number questions")
     if question.type != "number" and question.decimals:
-        raise _Problem(place, "decimals is only for number questions")
+        raise Problem(place, "decimals is only for number questions")
     if question.decimals < 0:
-        raise _Problem(place, "decimals cannot be negative")
+        raise Problem(place, "decimals cannot be negative")
     if question.minimum is not None and question.maximum is not None and question.minimum > question.maximum:
-        raise _Problem(place, "minimum is larger than maximum")
+        raise Problem(place, "minimum is larger than maximum")
     seen: set[str] = set()
     for option in question.options:
         if option.code in seen:
-            raise _Problem(f"{place}: option {option.code}", "this code is used twice in the question")
+            raise Problem(f"{place}: option {option.code}", "this code is used twice in the question")
         seen.add(option.code)
         if option.exclusive and question.type != "multiple_choice":
-            raise _Problem(f"{place}: option {option.code}", "exclusive is only for multiple_choice questions")
+            raise Problem(f"{place}: option {option.code}", "exclusive is only for multiple_choice questions")
 
 
 def _scored(question: Question) -> bool:
@@ -281,24 +242,24 @@ def item_range(question: Question) -> tuple[int | None, int | None]:
 def _check_score(definition: ScoreDefinition, questions: dict[str, Question]) -> None:
     place = f"score {definition.code}"
     if not definition.items:
-        raise _Problem(f"{place}: items", "list the questions the score is made of")
+        raise Problem(f"{place}: items", "list the questions the score is made of")
     for code in definition.items:
         question = questions.get(code)
         if question is None:
-            raise _Problem(f"{place}: items", f"there is no question {code}")
+            raise Problem(f"{place}: items", f"there is no question {code}")
         if not _scored(question):
-            raise _Problem(
+            raise Problem(
                 f"{place}: items",
                 f"question {code} cannot be scored: it must be a choice question whose options all have a score,"
                 " or a whole-number question",
             )
         low, high = item_range(question)
         if low is None or high is None:
-            raise _Problem(f"{place}: items", f"question {code} needs a minimum and a maximum to be part of a score")
+            raise Problem(f"{place}: items", f"question {code} needs a minimum and a maximum to be part of a score")
         if definition.method == "product" and low < 0:
-            raise _Problem(f"{place}: items", f"question {code} can be negative, so it cannot be multiplied")
+            raise Problem(f"{place}: items", f"question {code} can be negative, so it cannot be multiplied")
     if definition.multiply < 1:
-        raise _Problem(f"{place}: multiply", "must be 1 or more")
+        raise Problem(f"{place}: multiply", "must be 1 or more")
     _check_bands(definition, questions)
 
 
@@ -336,16 +297,16 @@ def _check_bands(definition: ScoreDefinition, questions: dict[str, Question]) ->
     expected = low
     for band in definition.bands:
         if band.min > band.max:
-            raise _Problem(f"{place}: band {band.code}", f"min {band.min} is larger than max {band.max}")
+            raise Problem(f"{place}: band {band.code}", f"min {band.min} is larger than max {band.max}")
         if band.min != expected:
-            raise _Problem(
+            raise Problem(
                 f"{place}: band {band.code}",
                 f"starts at {band.min} but should start at {expected}: bands go from lowest to highest, each starting"
                 " one above where the last one ended",
             )
         expected = band.max + 1
     if expected != high + 1:
-        raise _Problem(place, f"the last band ends at {expected - 1} but the score can reach {high}")
+        raise Problem(place, f"the last band ends at {expected - 1} but the score can reach {high}")
 
 
 def _check_condition(
@@ -353,41 +314,41 @@ def _check_condition(
 ) -> None:
     subjects = [name for name in ("question", "score", "any", "all") if getattr(condition, name) is not None]
     if len(subjects) != 1:
-        raise _Problem(place, "name exactly one of: question, score, any, all")
+        raise Problem(place, "name exactly one of: question, score, any, all")
     comparisons = [condition.at_least, condition.at_most]
     if condition.any is not None or condition.all is not None:
         nested = condition.any if condition.any is not None else condition.all
         name = "any" if condition.any is not None else "all"
         if not nested:
-            raise _Problem(place, f"{name} needs at least one condition")
+            raise Problem(place, f"{name} needs at least one condition")
         if condition.answer_in is not None or any(c is not None for c in comparisons):
-            raise _Problem(place, f"{name} cannot be combined with answer_in, at_least or at_most")
+            raise Problem(place, f"{name} cannot be combined with answer_in, at_least or at_most")
         for index, inner in enumerate(nested):
             _check_condition(inner, f"{place}: {name}[{index}]", questions, scores)
         return
     for threshold in comparisons:
         if isinstance(threshold, dict) and sorted(threshold) != sorted(SEXES):
-            raise _Problem(place, "a cut-off by sex gives one number for male and one for female, and nothing else")
+            raise Problem(place, "a cut-off by sex gives one number for male and one for female, and nothing else")
     if condition.score is not None:
         if condition.score not in scores:
-            raise _Problem(place, f"there is no score {condition.score}")
+            raise Problem(place, f"there is no score {condition.score}")
         if condition.answer_in is not None or all(c is None for c in comparisons):
-            raise _Problem(place, "a score condition needs at_least and/or at_most")
+            raise Problem(place, "a score condition needs at_least and/or at_most")
         return
     question = questions.get(condition.question or "")
     if question is None:
-        raise _Problem(place, f"there is no question {condition.question}")
+        raise Problem(place, f"there is no question {condition.question}")
     if condition.answer_in is not None:
         if any(c is not None for c in comparisons):
-            raise _Problem(place, "use either answer_in or at_least/at_most, not both")
+            raise Problem(place, "use either answer_in or at_least/at_most, not both")
         if question.type not in ("choice", "multiple_choice"):
-            raise _Problem(place, f"answer_in needs a choice question, and {question.code} is {question.type}")
+            raise Problem(place, f"answer_in needs a choice question, and {question.code} is {question.type}")
         known = {option.code for option in question.options}
         for code in condition.answer_in:
             if code not in known:
-                raise _Problem(place, f"question {question.code} has no option {code}")
+                raise Problem(place, f"question {question.code} has no option {code}")
         return
     if all(c is None for c in comparisons):
-        raise _Problem(place, "a question condition needs answer_in, at_least or at_most")
+        raise Problem(place, "a question condition needs answer_in, at_least or at_most")
     if question.type != "number" and not _scored(question):
-        raise _Problem(place, f"at_least and at_most need a number or a scored answer, and {question.code} has none")
+        raise Problem(place, f"at_least and at_most need a number or a scored answer, and {question.code} has none")

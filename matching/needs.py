@@ -22,10 +22,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 import msgspec
-import yaml
 
-from matching import instruments, scoring
+from matching import datafile, instruments, scoring
 from matching.client import Client
+from matching.datafile import Problem
 from matching.errors import Invalid, NotFound
 from matching.instruments import Text
 from matching.scoring import ScoreResult, Truth
@@ -364,26 +364,8 @@ _ENTRY_NAMES = {"needs": "need", "alerts": "alert"}
 
 
 def load(path: Path = RULES_FILE) -> Rules:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as error:
-        raise RulesFileError(f"{path}: {error}") from None
-    if not isinstance(data, dict):
-        raise RulesFileError(f"{path}: the file must hold the needs rules (version, alerts, needs)")
-    try:
-        rules = msgspec.convert(data, Rules)
-    except msgspec.ValidationError as error:
-        raise RulesFileError(f"{path}: {instruments.located(str(error), data, _ENTRY_NAMES)}") from None
-    try:
-        _check(rules)
-    except _Problem as problem:
-        raise RulesFileError(f"{path}: {problem}") from None
-    return rules
-
-
-class _Problem(Exception):
-    def __init__(self, place: str, message: str) -> None:
-        super().__init__(f"{place}: {message}")
+    shape = "hold the needs rules (version, alerts, needs)"
+    return datafile.read(path, Rules, RulesFileError, _ENTRY_NAMES, shape, _check)
 
 
 def _check(rules: Rules) -> None:
@@ -391,30 +373,30 @@ def _check(rules: Rules) -> None:
     for need in rules.needs:
         place = f"need {need.code}"
         if need.code in codes:
-            raise _Problem(place, "this code is used twice")
+            raise Problem(place, "this code is used twice")
         codes.add(need.code)
         _check_text(need.label, f"{place}: label")
         if not need.categories:
-            raise _Problem(f"{place}: categories", "list at least one service category that helps with this need")
+            raise Problem(f"{place}: categories", "list at least one service category that helps with this need")
         listed = [*need.categories, *need.also]
         repeated = sorted({code for code in listed if listed.count(code) > 1})
         if repeated:
-            raise _Problem(place, f"{', '.join(repeated)} is listed more than once in categories and also")
+            raise Problem(place, f"{', '.join(repeated)} is listed more than once in categories and also")
         for index, finding in enumerate(need.found_by):
             where = f"{place}: found_by[{index}]"
             _check_text(finding.evidence, f"{where}: evidence")
             _check_condition(finding.when, f"{where}: when")
             stray = [code for code in finding.prefer if code not in listed]
             if stray:
-                raise _Problem(f"{where}: prefer", f"{', '.join(stray)} must be among the need's categories or also")
+                raise Problem(f"{where}: prefer", f"{', '.join(stray)} must be among the need's categories or also")
     alert_codes: set[str] = set()
     for alert in rules.alerts:
         place = f"alert {alert.code}"
         if alert.code in alert_codes:
-            raise _Problem(place, "this code is used twice")
+            raise Problem(place, "this code is used twice")
         alert_codes.add(alert.code)
         if alert.need not in codes:
-            raise _Problem(f"{place}: need", f"there is no need {alert.need} in this file")
+            raise Problem(f"{place}: need", f"there is no need {alert.need} in this file")
         for name in ("label", "action", "evidence"):
             _check_text(getattr(alert, name), f"{place}: {name}")
         _check_condition(alert.when, f"{place}: when")
@@ -422,7 +404,7 @@ def _check(rules: Rules) -> None:
 
 def _check_text(text: Text, place: str) -> None:
     if not text.es:
-        raise _Problem(place, "needs both English (en) and Spanish (es)")
+        raise Problem(place, "needs both English (en) and Spanish (es)")
 
 
 _CLIENT_TESTS = ("situation", "insurance", "limited_english")
@@ -432,21 +414,21 @@ _INSTRUMENT_TESTS = ("positive", "alert", "score", "question")
 def _check_condition(condition: Condition, place: str) -> None:
     subjects = [name for name in ("instrument", *_CLIENT_TESTS, "any", "all") if getattr(condition, name) is not None]
     if len(subjects) != 1:
-        raise _Problem(place, "name exactly one of: instrument, situation, insurance, limited_english, any, all")
+        raise Problem(place, "name exactly one of: instrument, situation, insurance, limited_english, any, all")
     subject = subjects[0]
     tests = [name for name in (*_INSTRUMENT_TESTS, "band", "answer_in") if getattr(condition, name) is not None]
     if subject in ("any", "all"):
         nested = condition.any if condition.any is not None else condition.all
         if not nested:
-            raise _Problem(place, f"{subject} needs at least one condition")
+            raise Problem(place, f"{subject} needs at least one condition")
         if tests:
-            raise _Problem(place, f"{subject} cannot be combined with {', '.join(tests)}")
+            raise Problem(place, f"{subject} cannot be combined with {', '.join(tests)}")
         for index, inner in enumerate(nested or []):
             _check_condition(inner, f"{place}: {subject}[{index}]")
         return
     if subject != "instrument":
         if tests:
-            raise _Problem(place, f"{subject} cannot be combined with {', '.join(tests)}")
+            raise Problem(place, f"{subject} cannot be combined with {', '.join(tests)}")
         return
     _check_instrument_test(condition, place)
 
@@ -455,35 +437,35 @@ def _check_instrument_test(condition: Condition, place: str) -> None:
     try:
         instrument = instruments.instrument(condition.instrument or "")
     except NotFound as missing:
-        raise _Problem(place, str(missing)) from None
+        raise Problem(place, str(missing)) from None
     name = instrument.code
     tests = [test for test in _INSTRUMENT_TESTS if getattr(condition, test) is not None]
     if len(tests) != 1:
-        raise _Problem(place, f"with instrument, name exactly one of: {', '.join(_INSTRUMENT_TESTS)}")
+        raise Problem(place, f"with instrument, name exactly one of: {', '.join(_INSTRUMENT_TESTS)}")
     if (condition.band is not None) != (condition.score is not None):
-        raise _Problem(place, "score and band go together: the score and the bands it must lie in")
+        raise Problem(place, "score and band go together: the score and the bands it must lie in")
     if (condition.answer_in is not None) != (condition.question is not None):
-        raise _Problem(place, "question and answer_in go together: the question and the answers that count")
+        raise Problem(place, "question and answer_in go together: the question and the answers that count")
     if condition.positive is not None and condition.positive not in {rule.domain for rule in instrument.positive}:
-        raise _Problem(place, f"{name} has no positive domain {condition.positive}")
+        raise Problem(place, f"{name} has no positive domain {condition.positive}")
     if condition.alert is not None and condition.alert not in {alert.code for alert in instrument.alerts}:
-        raise _Problem(place, f"{name} has no alert {condition.alert}")
+        raise Problem(place, f"{name} has no alert {condition.alert}")
     if condition.score is not None:
         definition = next((d for d in instrument.scores if d.code == condition.score), None)
         if definition is None:
-            raise _Problem(place, f"{name} has no score {condition.score}")
+            raise Problem(place, f"{name} has no score {condition.score}")
         known = {band.code for band in definition.bands}
         unknown = [code for code in condition.band or [] if code not in known]
         if not condition.band or unknown:
             bands = ", ".join(band.code for band in definition.bands) or "none"
-            raise _Problem(place, f"band must list bands of {name} {definition.code}; its bands are: {bands}")
+            raise Problem(place, f"band must list bands of {name} {definition.code}; its bands are: {bands}")
     if condition.question is not None:
         question = next((q for q in instrument.questions if q.code == condition.question), None)
         if question is None:
-            raise _Problem(place, f"{name} has no question {condition.question}")
+            raise Problem(place, f"{name} has no question {condition.question}")
         if question.type not in ("choice", "multiple_choice"):
-            raise _Problem(place, f"answer_in needs a choice question, and {question.code} is {question.type}")
+            raise Problem(place, f"answer_in needs a choice question, and {question.code} is {question.type}")
         options = {option.code for option in question.options}
         for code in condition.answer_in or []:
             if code not in options:
-                raise _Problem(place, f"question {question.code} has no answer {code}")
+                raise Problem(place, f"question {question.code} has no answer {code}")
