@@ -23,8 +23,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from directory import geo, models
 from directory.search import database
 from directory.search.documents import language_code
+from directory.search.opening import opening_hours
 from directory.search.query import SearchEngine, SearchQuery
-from directory.search.results import opening_hours
 from directory.vocabularies import Term as VocabularyTerm
 from directory.vocabularies import Vocabularies
 from matching.eligibility import Candidate, Capacity, Term

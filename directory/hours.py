@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 LOOKAHEAD = timedelta(days=14)
 DAY = 86_400  # seconds
+WEEK = 7 * DAY
 
 _TIME = re.compile(r"^(\d{2}):(\d{2})(?::(\d{2}))?$")
 _BYDAY = re.compile(r"^([+-]?[1-5])?(MO|TU|WE|TH|FR|SA|SU)$")
@@ -48,6 +49,7 @@ class _Rule:
     """One schedule with hours: when it recurs and the span it opens on each of those days."""
 
     zone: ZoneInfo
+    named_zone: str | None  # the schedule's own tzid; None when the default zone applies
     opens: time
     closes: time
     weekdays: frozenset[tuple[int, int]]  # (ordinal within the month, 0 = any; weekday, 0 = Monday)
@@ -85,6 +87,18 @@ class _Rule:
         elif closes <= opens:
             closes += DAY
         return opens, closes
+
+    def week_spans(self) -> list[tuple[int, int]]:
+        """The rule's openings as wall-clock seconds from Monday midnight, were it to recur every week; an opening
+        that runs past Sunday midnight is split at it."""
+        opens, closes = self.seconds()
+        spans = []
+        for weekday in sorted({wd for _, wd in self.weekdays} or set(range(7))):
+            start, end = weekday * DAY + opens, weekday * DAY + closes
+            spans.append((start, min(end, WEEK)))
+            if end > WEEK:  # Sunday night into Monday morning
+                spans.append((0, end - WEEK))
+        return spans
 
     def span(self, day: date) -> tuple[datetime, datetime]:
         """The opening that starts on ``day``, in UTC. Wall-clock arithmetic, so DST days are 23 or 25 hours."""
@@ -135,26 +149,33 @@ class Hours:
         """Why the service is closed on ``day`` (a local date), from closure schedules; empty if it is not."""
         return [closure.reason for closure in self.closures if closure.first <= day <= closure.last]
 
+    def weekly_spans(self) -> list[tuple[str | None, int, int]] | None:
+        """The hours as spans of the week, (zone, opens, closes) in wall-clock seconds from Monday midnight in the
+        schedule's zone (None: the default zone), when they are one weekly pattern that holds every week: no
+        closures, no dates, no monthly or every-other-week rules. Search tests these spans in SQL; other hours are
+        evaluated here. A span that runs past Sunday midnight is split in two. None when the hours are not weekly."""
+        if self.closures:
+            return None
+        spans: list[tuple[str | None, int, int]] = []
+        for rule in self.rules:
+            if rule.monthly or rule.monthdays or rule.interval > 1 or (rule.first, rule.last) != (date.min, date.max):
+                return None
+            spans += ((rule.named_zone, start, end) for start, end in rule.week_spans())
+        return spans
+
     @property
     def open_24_7(self) -> bool:
         """Whether the open-ended weekly schedules cover every second of the week (dated closures aside)."""
-        week = 7 * DAY
         spans: list[tuple[int, int]] = []
         for rule in self.rules:
-            if rule.monthly or rule.monthdays or rule.interval > 1 or rule.last != date.max:
-                continue
-            opens, closes = rule.seconds()
-            for weekday in {wd for _, wd in rule.weekdays} or set(range(7)):
-                start, end = weekday * DAY + opens, weekday * DAY + closes
-                spans.append((start, end))
-                if end > week:  # Sunday night into Monday morning
-                    spans.append((0, end - week))
+            if not (rule.monthly or rule.monthdays or rule.interval > 1 or rule.last != date.max):
+                spans += rule.week_spans()
         covered = 0
         for start, end in sorted(spans):
             if start > covered:
                 return False
             covered = max(covered, end)
-        return covered >= week
+        return covered >= WEEK
 
     def _day(self, day: date) -> DayHours:
         reasons = self.closures_on(day)
@@ -224,8 +245,10 @@ def _rule(row: Mapping[str, Any], default: ZoneInfo) -> _Rule | None:
     starts = [d for d in (_date(row.get("valid_from")), anchor) if d is not None]
     ends = [d for d in (_date(row.get("valid_to")), _date(row.get("until"))) if d is not None]
     wkst = row.get("wkst")
+    zone = _zone(row.get("tzid"), default)
     return _Rule(
-        zone=_zone(row.get("tzid"), default),
+        zone=zone,
+        named_zone=zone.key if zone is not default else None,
         opens=opens,
         closes=closes,
         weekdays=weekdays,
@@ -260,6 +283,12 @@ def _monthday(token: str) -> int | None:
     except ValueError:
         return None
     return value if 1 <= abs(value) <= 31 else None
+
+
+def week_second(at: datetime, zone: ZoneInfo) -> int:
+    """Where ``at`` falls in its week on the wall clocks of ``zone``: seconds from Monday midnight there."""
+    local = _aware(at).astimezone(zone)
+    return local.weekday() * DAY + local.hour * 3600 + local.minute * 60 + local.second
 
 
 def _aware(at: datetime) -> datetime:

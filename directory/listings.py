@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from directory import exporter, hours, models
-from directory.search import results
+from directory.search.opening import Listing, opening_hours
 from directory.search.query import Hit
 from directory.vocabularies import Vocabularies
 from waypost.db import among
@@ -113,19 +113,6 @@ class ServiceView:
         return distinct_phones(self.phones + site.phones)
 
 
-@dataclass(frozen=True)
-class _Listing:
-    """A listing as ``results.opening_hours`` reads it (the fields of a search document). It takes ranked listings;
-    a page that is not a search has no score or distance to give."""
-
-    id: UUID
-    service_id: UUID
-    service_at_location_id: UUID | None
-    location_id: UUID | None
-    score: float = 0.0
-    distance_km: float | None = None
-
-
 def localized(record: Any, field: str, language: str) -> Text | None:
     """``field`` of a record in ``language`` when the catalog has it (``<field>_es``), else in English."""
     get = record.get if isinstance(record, dict) else lambda name: getattr(record, name, None)
@@ -185,7 +172,7 @@ async def cards(
             )
         )
         names = {row.id: row for row in named}
-        week_hours = await results.opening_hours(connection, list(documents.values()), timezone)
+        week_hours = await opening_hours(connection, list(documents.values()), timezone)
     described = []
     for hit, listing_id in zip(hits, listing_ids, strict=True):
         row = documents[listing_id]
@@ -225,17 +212,17 @@ async def services(
         )
         free = {row.service_id for row in found if row.free}
         listings = [listing for record in records for listing in _listings(record)]
-        site_hours = await results.opening_hours(connection, listings, timezone)
+        site_hours = await opening_hours(connection, listings, timezone)
     return [
         _view(record, record["id"] in free, site_hours, language, vocabularies, timezone, now) for record in records
     ]
 
 
-def _listings(record: dict[str, Any]) -> list[_Listing]:
+def _listings(record: dict[str, Any]) -> list[Listing]:
     at_locations = record.get("service_at_locations") or []
     if not at_locations:
-        return [_Listing(record["id"], record["id"], None, None)]
-    return [_Listing(sal["id"], record["id"], sal["id"], sal.get("location_id")) for sal in at_locations]
+        return [Listing(record["id"], record["id"], None, None)]
+    return [Listing(sal["id"], record["id"], sal["id"], sal.get("location_id")) for sal in at_locations]
 
 
 def _view(
@@ -284,7 +271,7 @@ def _view(
     )
 
 
-def _site(record: dict[str, Any], listing: _Listing, site_hours: hours.Hours, timezone: str, now: datetime) -> Site:
+def _site(record: dict[str, Any], listing: Listing, site_hours: hours.Hours, timezone: str, now: datetime) -> Site:
     at_location: dict[str, Any] = next(
         (sal for sal in record.get("service_at_locations") or [] if sal["id"] == listing.service_at_location_id), {}
     )

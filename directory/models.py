@@ -137,8 +137,31 @@ search_document = Table(
     Column("latitude", Float()),
     Column("longitude", Float()),
     Column("assured_date", Text()),
+    # How "open at" is tested (directory.search.opening): "weekly" hours are spans in search_opening, "dated" ones
+    # are evaluated from the schedules; NULL when no schedule gives hours.
+    Column("hours", String(8)),
     Index("ix_search_document_lat_lon", "latitude", "longitude"),
 )
+
+# The weekly opening hours of documents whose hours are one weekly pattern: spans in wall-clock seconds from Monday
+# midnight in ``zone`` (a tzid; "" for the configured default timezone), one row per span. The primary key leads with
+# the document's key, so testing one document's spans reads only them.
+search_opening = Table(
+    "search_opening",
+    Base.metadata,
+    Column(
+        "key",
+        BigInteger().with_variant(Integer(), "sqlite"),
+        ForeignKey("search_document.key", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("zone", String(64), primary_key=True),
+    Column("opens", Integer(), primary_key=True),
+    Column("closes", Integer(), primary_key=True),
+)
+
+# Every named timezone of search_opening: the zones whose clocks "open at" a moment is read on.
+search_zone = Table("search_zone", Base.metadata, Column("zone", String(64), primary_key=True))
 
 # The words of each search document, which SQLite's FTS5 table and PostgreSQL's weighted tsvector (both added by the
 # migration) index.

@@ -6,8 +6,8 @@ measuring distance, and testing whether a service-area polygon covers a point. A
 listings an index can find (the words through the full-text index and the categories their lay phrases name; else
 the chosen categories; else the listings near the searcher or serving their area) and checks every other filter on
 those alone, in SQL; the filters are strict. Ranking blends text relevance, a match on the categories the words point
-to, distance and how recently the listing was verified. Opening hours are checked in Python (``directory.hours``),
-since schedules are rules, not rows."""
+to, distance and how recently the listing was verified. Weekly opening hours are spans the database tests; other
+hours are evaluated in Python for the listings that otherwise match (``opening``)."""
 
 import math
 from collections.abc import Collection, Sequence
@@ -36,6 +36,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from directory import geo, models
+from directory.search import opening
 from directory.search.query import Analysis, SearchQuery, SearchResult, Synonyms, analyse, synonyms
 from directory.search.results import (
     GENDERS,
@@ -45,7 +46,6 @@ from directory.search.results import (
     blend,
     build_hits,
     count_facets,
-    opening_hours,
     page_of,
     top_categories,
     verified_tiers,
@@ -235,12 +235,11 @@ class DatabaseSearchEngine:
             if plan.match:
                 ranked = ranked.join_from(doc, plan.match.ranked, plan.match.ranked.c.key == doc.c.key, isouter=True)
             ranked = ranked.order_by(score.desc(), literal_column("distance_km").asc().nulls_last(), doc.c.id)
-            if query.open_at is not None:
-                return await self._open_at(connection, query, plan.analysis, ranked)
             total, facets = await self._facets(connection, plan.conditions)
             offset = (query.page - 1) * query.per_page
             page = (await connection.execute(ranked.limit(query.per_page).offset(offset))).all()
-            hits = await build_hits(connection, page, plan.analysis, datetime.now(UTC), self.default_timezone)
+            at = query.open_at or datetime.now(UTC)
+            hits = await build_hits(connection, page, plan.analysis, at, self.default_timezone)
             return page_of(query, total, hits, facets, plan.analysis)
 
     async def service_ids(self, query: SearchQuery) -> set[UUID]:
@@ -261,21 +260,29 @@ class DatabaseSearchEngine:
     async def _plan(self, connection: AsyncConnection, query: SearchQuery) -> Plan:
         analysis = analyse(query.text, await self.vocabulary.known(connection), self.lay_words)
         covering = await self._covering_services(connection, query)
-        filters = self._filters(connection, query, covering)
-        if not analysis.terms:
-            return Plan(analysis, None, [*self._narrowing(connection, query, covering), *filters])
-        match = self.dialect.text_match(analysis.terms)
-        # A listing matches its words, or sits in a category a lay phrase among them names.
-        keys: Select[Any] | CompoundSelect[Any] = match.keys
-        if analysis.categories:
-            keys = union(keys, _in_category_keys(analysis.categories))
-        return Plan(analysis, match, [doc.c.key.in_(keys), *filters])
+        match = self.dialect.text_match(analysis.terms) if analysis.terms else None
+        conditions = [*self._narrowing(connection, query, analysis, match, covering)]
+        conditions += self._filters(connection, query, covering)
+        if query.open_at is not None:
+            conditions.append(await opening.open_at(connection, query.open_at, self.default_timezone, conditions))
+        return Plan(analysis, match, conditions)
 
     def _narrowing(
-        self, connection: AsyncConnection, query: SearchQuery, covering: list[UUID] | None
+        self,
+        connection: AsyncConnection,
+        query: SearchQuery,
+        analysis: Analysis,
+        match: TextMatch | None,
+        covering: list[UUID] | None,
     ) -> list[ColumnElement[bool]]:
-        """Without words, the listings near the searcher (or in the chosen categories) are read through an index
-        first; every other condition is checked on those alone."""
+        """The listings an index finds are read first, and every other condition is checked on those alone: the
+        listings that match the words or sit in a category a lay phrase among them names; without words, those in
+        the chosen categories, else those near the searcher or serving their area."""
+        if match is not None:
+            keys: Select[Any] | CompoundSelect[Any] = match.keys
+            if analysis.categories:
+                keys = union(keys, _in_category_keys(analysis.categories))
+            return [doc.c.key.in_(keys)]
         if query.categories:
             return [doc.c.key.in_(_in_category_keys(query.categories))]
         if query.latitude is None or query.longitude is None or covering is None:
@@ -359,23 +366,6 @@ class DatabaseSearchEngine:
         )
         groups = [(row.top_category_codes.split(), row.language_codes.split(), row.listings) for row in grouped]
         return sum(count for *_, count in groups), count_facets(groups, self.top_categories)
-
-    async def _open_at(
-        self, connection: AsyncConnection, query: SearchQuery, analysis: Analysis, ranked: Select[Any]
-    ) -> SearchResult:
-        """Opening hours are rules evaluated per listing, so this path filters every match in Python."""
-        assert query.open_at is not None
-        rows = (await connection.execute(ranked)).all()
-        opening = await opening_hours(connection, rows, self.default_timezone)
-        open_rows = [row for row in rows if opening[row.id].is_open(query.open_at)]
-        facets = count_facets(
-            ((row.category_codes.split(), row.language_codes.split(), 1) for row in open_rows), self.top_categories
-        )
-        start = (query.page - 1) * query.per_page
-        hits = await build_hits(
-            connection, open_rows[start : start + query.per_page], analysis, query.open_at, self.default_timezone
-        )
-        return page_of(query, len(open_rows), hits, facets, analysis)
 
 
 def _in_category_keys(codes: Collection[str]) -> Select[Any]:

@@ -17,7 +17,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from directory import models
-from directory.search import outbox
+from directory.search import opening, outbox
 from directory.vocabularies import Vocabularies
 from waypost.db import among, bulk_insert
 
@@ -76,6 +76,7 @@ class DocumentWriter:
         self.connection = connection
         self.vocabularies = vocabularies
         self._known_words: set[str] | None = None
+        self._known_zones: set[str] | None = None
 
     async def rebuild(self, service_ids: Collection[UUID]) -> None:
         """Replace the search documents of these services with ones built from the catalog as it is now."""
@@ -158,6 +159,17 @@ class DocumentWriter:
                     }
                 )
                 texts[document_id] = text
+        # Weekly spans name their schedule's zone or none (the default, applied when searching), so the default
+        # given here never reaches what is stored.
+        listings = [
+            opening.Listing(d["id"], d["service_id"], d["service_at_location_id"], d["location_id"]) for d in documents
+        ]
+        stored_hours = {
+            listing_id: opening.stored_form(listing_hours)
+            for listing_id, listing_hours in (await opening.opening_hours(connection, listings, "UTC")).items()
+        }
+        for document in documents:
+            document["hours"] = stored_hours[document["id"]][0]
         table = models.search_document
         await connection.execute(delete(table).where(among(connection, table.c.service_id, service_ids)))
         await bulk_insert(connection, table, documents)
@@ -171,8 +183,23 @@ class DocumentWriter:
             for code in document["category_codes"].split()
         ]
         await bulk_insert(connection, models.search_category, categories)
+        spans = [
+            {"key": keys[document_id], "zone": zone, "opens": opens, "closes": closes}
+            for document_id, (_, document_spans) in stored_hours.items()
+            for zone, opens, closes in document_spans
+        ]
+        await bulk_insert(connection, models.search_opening, spans)
+        await self._add_zones({span["zone"] for span in spans} - {opening.DEFAULT_ZONE})
         await self._add_words(texts.values())
         await outbox.queue(connection, service_ids)
+
+    async def _add_zones(self, zones: set[str]) -> None:
+        table = models.search_zone
+        if self._known_zones is None:
+            self._known_zones = set((await self.connection.execute(select(table.c.zone))).scalars())
+        new = zones - self._known_zones
+        await bulk_insert(self.connection, table, [{"zone": zone} for zone in sorted(new)])
+        self._known_zones |= new
 
     async def _add_words(self, texts: Iterable[dict[str, Any]]) -> None:
         """Grow the spelling vocabulary with the words of these documents."""

@@ -35,6 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from directory import models
 from directory.search import outbox
 from directory.search.database import DatabaseSearchEngine
+from directory.search.opening import opening_hours
 from directory.search.query import (
     Analysis,
     SearchQuery,
@@ -48,7 +49,6 @@ from directory.search.results import (
     build_hits,
     count_facets,
     nearness,
-    opening_hours,
     page_of,
     verified,
 )
@@ -250,7 +250,7 @@ class MeiliSearchEngine:
             candidates = await self._candidates(connection, query, analysis, filters)
             at = query.open_at or datetime.now(UTC)
             if query.open_at is not None:
-                # Opening hours are rules evaluated per listing, as in the database engine.
+                # Meilisearch cannot test opening hours: they are evaluated for each candidate here.
                 opening = await opening_hours(connection, candidates, self.default_timezone)
                 candidates = [c for c in candidates if opening[c.id].is_open(query.open_at)]
             facets = count_facets(((c.category_codes, c.language_codes, 1) for c in candidates), self.top_categories)

@@ -16,8 +16,9 @@ from uuid import UUID
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from directory import hours, models
+from directory import models
 from directory.search.documents import words
+from directory.search.opening import opening_hours
 from directory.search.query import Analysis, Hit, SearchQuery, SearchResult, Synonyms
 from directory.vocabularies import Vocabularies
 from waypost.db import among
@@ -106,44 +107,6 @@ def count_facets(
         by_category.update({code: count for code in categories if code in category_codes})
         by_language.update({code: count for code in FACET_LANGUAGES if code in language_codes})
     return {"category": dict(by_category), "language": dict(by_language)}
-
-
-async def opening_hours(
-    connection: AsyncConnection, rows: Sequence[Ranked], default_timezone: str
-) -> dict[UUID, hours.Hours]:
-    """Each listing's opening hours: its site's own schedule, else the service's, else the location's."""
-    schedule = models.schedule
-    service_ids = {row.service_id for row in rows}
-    at_location_ids = {row.service_at_location_id for row in rows if row.service_at_location_id}
-    location_ids = {row.location_id for row in rows if row.location_id}
-    # One lookup per owner column, each on its own index: an OR of the three makes the database compare every
-    # schedule against every id (minutes at 100k listings).
-    by_owner: dict[UUID, list[dict[str, Any]]] = {}
-    seen: set[UUID] = set()
-    for column, ids in (
-        (schedule.c.service_at_location_id, at_location_ids),
-        (schedule.c.service_id, service_ids),
-        (schedule.c.location_id, location_ids),
-    ):
-        if not ids:
-            continue
-        for schedule_row in await connection.execute(select(schedule).where(among(connection, column, ids))):
-            if schedule_row.id in seen:
-                continue
-            seen.add(schedule_row.id)
-            for owner in (schedule_row.service_at_location_id, schedule_row.service_id, schedule_row.location_id):
-                if owner is not None:
-                    by_owner.setdefault(owner, []).append(dict(schedule_row._mapping))
-    result = {}
-    for row in rows:
-        schedules = (
-            (by_owner.get(row.service_at_location_id) if row.service_at_location_id else None)
-            or by_owner.get(row.service_id)
-            or (by_owner.get(row.location_id) if row.location_id else None)
-            or []
-        )
-        result[row.id] = hours.hours_from_schedules(schedules, default_timezone)
-    return result
 
 
 async def build_hits(

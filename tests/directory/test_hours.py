@@ -9,10 +9,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import example, given
+from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
-from directory.hours import WEEKDAYS, DayHours, Hours, hours_from_schedules
+from directory.hours import DAY, WEEK, WEEKDAYS, DayHours, Hours, hours_from_schedules, week_second
 
 LA = ZoneInfo("America/Los_Angeles")
 NY = ZoneInfo("America/New_York")
@@ -430,3 +430,48 @@ def test_a_closure_empties_the_day_in_week_and_no_opening_starts_on_it(rows: lis
         zone = ZoneInfo(row["tzid"])
         opens = datetime.combine(day, time.fromisoformat(row["opens_at"]), zone)
         assert service.is_open(opens) is False or service.is_open(opens - timedelta(seconds=1)) is True
+
+
+def test_weekly_spans_are_seconds_from_monday_midnight_split_at_the_end_of_the_week() -> None:
+    nightly = hours(schedule("SU", "19:00:00", "07:00:00", tzid="America/New_York"), schedule("MO", closes="23:59:59"))
+    assert nightly.weekly_spans() == [
+        ("America/New_York", 6 * DAY + 19 * 3600, WEEK),
+        ("America/New_York", 0, 7 * 3600),
+        (None, 9 * 3600, DAY),  # no tzid: the default zone, whichever is configured when searching
+    ]
+
+
+def test_hours_with_closures_dates_or_monthly_rules_have_no_weekly_spans() -> None:
+    assert hours(schedule(), closure("2026-11-26")).weekly_spans() is None
+    assert hours(schedule(valid_from="2026-06-01")).weekly_spans() is None
+    assert hours(schedule("1MO", freq="MONTHLY")).weekly_spans() is None
+    assert hours(schedule(interval="2", dtstart="2026-06-01")).weekly_spans() is None
+    assert hours().weekly_spans() == []
+
+
+def test_week_second_reads_the_zones_wall_clock() -> None:
+    monday_nine_in_new_york = datetime(2026, 6, 1, 13, 0, tzinfo=UTC)
+    assert week_second(monday_nine_in_new_york, NY) == 9 * 3600
+    assert week_second(monday_nine_in_new_york, LA) == 6 * 3600
+
+
+def _same_offset_all_day(at: datetime, zones: list[ZoneInfo]) -> bool:
+    return all(
+        (at - timedelta(days=1)).astimezone(z).utcoffset() == (at + timedelta(days=1)).astimezone(z).utcoffset()
+        for z in zones
+    )
+
+
+@given(st.lists(weekly_schedules(), min_size=1, max_size=3), INSTANTS)
+def test_weekly_spans_hold_exactly_when_the_hours_are_open(rows: list[dict[str, Any]], at: datetime) -> None:
+    """What search tests in SQL is what ``is_open`` answers, away from the hour the clocks change (where a wall
+    clock reads an hour twice or not at all)."""
+    zones = [ZoneInfo(row["tzid"]) for row in rows]
+    assume(_same_offset_all_day(at, zones))
+    weekly = hours(*rows)
+    spans = weekly.weekly_spans()
+    assert spans is not None
+    held = any(
+        opens <= week_second(at, ZoneInfo(zone or "America/Los_Angeles")) < closes for zone, opens, closes in spans
+    )
+    assert held is weekly.is_open(at)

@@ -83,3 +83,10 @@ def meili_catalog(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempP
     fake = FakeMeilisearch()
     with meilisearch_environment(fake), seeded_database(request.param, request, tmp_path_factory) as url:
         yield MeiliCatalog(url, fake.url, fake)
+
+
+@pytest.fixture(scope="module", params=DATABASES)
+def seeded_database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The seed region in a database of each kind, searched by the database's own engine."""
+    with seeded_database(request.param, request, tmp_path_factory) as url:
+        yield url

@@ -1,0 +1,115 @@
+"""Listings' opening hours, read from the catalog's schedules, and "open at a time" as a search condition.
+
+A listing's hours are its own schedule at the site, else the service's, else the location's. When they are one
+weekly pattern (``Hours.weekly_spans``), the document writer stores them as spans of the week in ``search_opening``
+and "open at" is a plain SQL condition on them. Other hours (holiday closures, dated, monthly or every-other-week
+rules) are marked ``dated`` on the document and evaluated here, in Python, for those listings alone.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ColumnElement, and_, exists, or_, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from directory import hours, models
+from waypost.db import among
+
+WEEKLY, DATED = "weekly", "dated"  # search_document.hours; NULL when no schedule gives hours
+DEFAULT_ZONE = ""  # search_opening.zone of a schedule without a tzid: the configured default, applied when searching
+
+doc, opening = models.search_document, models.search_opening
+
+
+class Sited(Protocol):
+    """A listing: a service, at a location or not (a search document has these fields)."""
+
+    @property
+    def id(self) -> UUID: ...
+    @property
+    def service_id(self) -> UUID: ...
+    @property
+    def service_at_location_id(self) -> UUID | None: ...
+    @property
+    def location_id(self) -> UUID | None: ...
+
+
+@dataclass(frozen=True)
+class Listing:
+    id: UUID
+    service_id: UUID
+    service_at_location_id: UUID | None
+    location_id: UUID | None
+
+
+async def opening_hours(
+    connection: AsyncConnection, rows: Sequence[Sited], default_timezone: str
+) -> dict[UUID, hours.Hours]:
+    """Each listing's opening hours: its site's own schedule, else the service's, else the location's."""
+    schedule = models.schedule
+    service_ids = {row.service_id for row in rows}
+    at_location_ids = {row.service_at_location_id for row in rows if row.service_at_location_id}
+    location_ids = {row.location_id for row in rows if row.location_id}
+    # One lookup per owner column, each on its own index: an OR of the three makes the database compare every
+    # schedule against every id (minutes at 100k listings).
+    by_owner: dict[UUID, list[dict[str, Any]]] = {}
+    seen: set[UUID] = set()
+    for column, ids in (
+        (schedule.c.service_at_location_id, at_location_ids),
+        (schedule.c.service_id, service_ids),
+        (schedule.c.location_id, location_ids),
+    ):
+        if not ids:
+            continue
+        for schedule_row in await connection.execute(select(schedule).where(among(connection, column, ids))):
+            if schedule_row.id in seen:
+                continue
+            seen.add(schedule_row.id)
+            for owner in (schedule_row.service_at_location_id, schedule_row.service_id, schedule_row.location_id):
+                if owner is not None:
+                    by_owner.setdefault(owner, []).append(dict(schedule_row._mapping))
+    result = {}
+    for row in rows:
+        schedules = (
+            (by_owner.get(row.service_at_location_id) if row.service_at_location_id else None)
+            or by_owner.get(row.service_id)
+            or (by_owner.get(row.location_id) if row.location_id else None)
+            or []
+        )
+        result[row.id] = hours.hours_from_schedules(schedules, default_timezone)
+    return result
+
+
+def stored_form(listing_hours: hours.Hours) -> tuple[str | None, list[tuple[str, int, int]]]:
+    """How a document keeps its hours: the kind (``search_document.hours``) and its weekly spans (zone, opens,
+    closes), if any."""
+    if not listing_hours.rules:
+        return None, []
+    spans = listing_hours.weekly_spans()
+    if spans is None:
+        return DATED, []
+    return WEEKLY, sorted({(zone or DEFAULT_ZONE, opens, closes) for zone, opens, closes in spans})
+
+
+async def open_at(
+    connection: AsyncConnection, at: datetime, default_timezone: str, conditions: Sequence[ColumnElement[bool]]
+) -> ColumnElement[bool]:
+    """The condition that the listing of a search document is open at ``at``, for a search whose other conditions
+    are ``conditions``: a weekly span holds the moment on its zone's clock, or the listing is one of those with
+    dated hours that match the other conditions and are open then."""
+    named = (await connection.execute(select(models.search_zone.c.zone))).scalars()
+    zones = {DEFAULT_ZONE: ZoneInfo(default_timezone)} | {name: ZoneInfo(name) for name in named}
+    moments = {name: hours.week_second(at, zone) for name, zone in zones.items()}
+    weekly = exists().where(
+        opening.c.key == doc.c.key,
+        or_(*(and_(opening.c.zone == name, opening.c.opens <= s, opening.c.closes > s) for name, s in moments.items())),
+    )
+    sited = select(doc.c.id, doc.c.service_id, doc.c.service_at_location_id, doc.c.location_id)
+    dated = (await connection.execute(sited.where(*conditions, doc.c.hours == DATED))).all()
+    listing_hours = await opening_hours(connection, dated, default_timezone)
+    open_dated = [row.id for row in dated if listing_hours[row.id].is_open(at)]
+    return or_(weekly, among(connection, doc.c.id, open_dated)) if open_dated else weekly

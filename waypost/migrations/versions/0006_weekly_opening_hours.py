@@ -1,0 +1,61 @@
+"""Weekly opening hours in the search tables, so that "open now" is a condition the database tests.
+
+Search evaluated every matching listing's schedules in Python to answer "open now" (over a second for a common word
+in a city at 100k services). Documents now say how their hours are tested (``search_document.hours``) and keep
+weekly hours as spans of the week (``search_opening``), with the timezones those spans use (``search_zone``).
+Documents are derived data: this revision empties them, and ``waypost`` commands rebuild them from the catalog
+(``directory.services.ensure_documents``).
+
+Revision ID: 0006
+Revises: 0005
+Create Date: 2026-11-27 14:40:00.000000
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0006"
+down_revision: str | None = "0005"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def _empty_documents() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("TRUNCATE search_category, search_text, search_document")
+    else:
+        # Row by row, so that the full-text index's triggers take each document's words out with it.
+        for table in ("search_category", "search_text", "search_document"):
+            op.execute(f"DELETE FROM {table}")
+
+
+def upgrade() -> None:
+    _empty_documents()
+    with op.batch_alter_table("search_document", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("hours", sa.String(length=8), nullable=True))
+    op.create_table(
+        "search_opening",
+        sa.Column("key", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("zone", sa.String(length=64), nullable=False),
+        sa.Column("opens", sa.Integer(), nullable=False),
+        sa.Column("closes", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["key"], ["search_document.key"], name=op.f("fk_search_opening_key_search_document"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("key", "zone", "opens", "closes", name=op.f("pk_search_opening")),
+    )
+    op.create_table(
+        "search_zone",
+        sa.Column("zone", sa.String(length=64), nullable=False),
+        sa.PrimaryKeyConstraint("zone", name=op.f("pk_search_zone")),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("search_zone")
+    op.drop_table("search_opening")
+    _empty_documents()  # the previous code's ``waypost`` commands rebuild them
+    with op.batch_alter_table("search_document", schema=None) as batch_op:
+        batch_op.drop_column("hours")
