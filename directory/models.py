@@ -110,6 +110,18 @@ metadata = _table("metadata", Index("ix_metadata_resource", "resource_id"), stru
 
 TABLES: dict[str, Table] = {kind: Base.metadata.tables[kind] for kind in graph.ROW_STRUCTS}
 
+
+def _document_key(**options: Any) -> Column[int]:
+    """The key of a search document, as the tables beside it refer to it (and lead their primary key with it)."""
+    return Column(
+        "key",
+        BigInteger().with_variant(Integer(), "sqlite"),
+        ForeignKey("search_document.key", ondelete="CASCADE"),
+        primary_key=True,
+        **options,
+    )
+
+
 # What search reads: one row per service at a location (or per service, when it has no location), derived from the
 # catalog by directory.search.documents whenever an import touches the service. The table holds only what search
 # filters, ranks and counts on, so a search that weighs thousands of listings reads narrow rows; the words live in
@@ -128,7 +140,9 @@ search_document = Table(
     Column("top_category_codes", Text(), nullable=False),  # the top categories alone: what the facets count
     Column("eligibility_codes", Text(), nullable=False),
     Column("language_codes", Text(), nullable=False),
-    Column("status", String(32), nullable=False, index=True),
+    # Not indexed: nearly every listing is active, and an index on it would look selective to SQLite's planner,
+    # which would then read every listing to join them to the words instead of the other way round.
+    Column("status", String(32), nullable=False),
     Column("minimum_age", Float()),
     Column("maximum_age", Float()),
     Column("free", Boolean(), nullable=False),
@@ -139,7 +153,7 @@ search_document = Table(
     Column("assured_date", Text()),
     # How "open at" is tested (directory.search.opening): "weekly" hours are spans in search_opening, "dated" ones
     # are evaluated from the schedules; NULL when no schedule gives hours.
-    Column("hours", String(8)),
+    Column("hours", String(8), index=True),  # indexed: finding the few "dated" listings must not read them all
     Index("ix_search_document_lat_lon", "latitude", "longitude"),
 )
 
@@ -149,12 +163,7 @@ search_document = Table(
 search_opening = Table(
     "search_opening",
     Base.metadata,
-    Column(
-        "key",
-        BigInteger().with_variant(Integer(), "sqlite"),
-        ForeignKey("search_document.key", ondelete="CASCADE"),
-        primary_key=True,
-    ),
+    _document_key(),
     Column("zone", String(64), primary_key=True),
     Column("opens", Integer(), primary_key=True),
     Column("closes", Integer(), primary_key=True),
@@ -168,13 +177,7 @@ search_zone = Table("search_zone", Base.metadata, Column("zone", String(64), pri
 search_text = Table(
     "search_text",
     Base.metadata,
-    Column(
-        "key",
-        BigInteger().with_variant(Integer(), "sqlite"),
-        ForeignKey("search_document.key", ondelete="CASCADE"),
-        primary_key=True,
-        autoincrement=False,
-    ),
+    _document_key(autoincrement=False),
     Column("name_text", Text(), nullable=False),
     Column("organization_name", Text()),
     Column("category_text", Text()),
@@ -191,13 +194,16 @@ search_category = Table(
     "search_category",
     Base.metadata,
     Column("code", String(64), primary_key=True),
-    Column(
-        "key",
-        BigInteger().with_variant(Integer(), "sqlite"),
-        ForeignKey("search_document.key", ondelete="CASCADE"),
-        primary_key=True,
-        index=True,
-    ),
+    _document_key(index=True),
+)
+
+# The states and ZIP codes each search document's service names as its area, one row each: how a search from a
+# place finds, through an index, the services that serve it wherever their sites are.
+search_coverage = Table(
+    "search_coverage",
+    Base.metadata,
+    Column("code", String(10), primary_key=True),  # a state ("OR") or a ZIP code ("97218")
+    _document_key(index=True),
 )
 
 # Every word the search documents contain (lower case, without accents): the vocabulary that misspelled query words

@@ -10,6 +10,7 @@ to, distance and how recently the listing was verified. Weekly opening hours are
 hours are evaluated in Python for the listings that otherwise match (``opening``)."""
 
 import math
+import time
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -28,10 +29,12 @@ from sqlalchemy import (
     literal,
     literal_column,
     not_,
+    null,
     or_,
     select,
     text,
     union,
+    union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -42,6 +45,7 @@ from directory.search.results import (
     GENDERS,
     NEAR_KM,
     REACHABLE,
+    VOCABULARY_SECONDS,
     Vocabulary,
     blend,
     build_hits,
@@ -54,6 +58,8 @@ from directory.validation import area_geometry
 from directory.vocabularies import Vocabularies
 from waypost.db import among
 
+COMMON_SHARE = 0.2  # a word in a fifth of the listings or more is common (CommonWords)
+COMMON_MINIMUM = 50
 BM25_HALF = 10.0  # the bm25 score that counts as half relevant: strong matches score 10 to 20 on the seed region
 KM_PER_DEGREE = geo.EARTH_RADIUS_KM * math.pi / 180  # of latitude, on the sphere that haversine_km uses
 
@@ -63,10 +69,10 @@ doc, words_table, category = models.search_document, models.search_text, models.
 @dataclass(frozen=True)
 class TextMatch:
     """How one search's words match: the keys of the documents they match, and those keys with a relevance from 0
-    to 1 (a subquery with columns ``key`` and ``relevance``)."""
+    to 1 (columns ``key`` and ``relevance``)."""
 
     keys: Select[Any]
-    ranked: Any
+    ranked: Select[Any]
 
 
 def flat_km2(latitude: float, longitude: float) -> ColumnElement[float]:
@@ -89,18 +95,25 @@ class SqliteText:
 
     name = "sqlite"
 
-    def text_match(self, terms: Sequence[str]) -> TextMatch:
-        expression = " OR ".join(f'"{term}"' for term in terms)
+    def text_match(self, terms: Sequence[str], every: bool) -> TextMatch:
+        expression = (" AND " if every else " OR ").join(f'"{term}"' for term in terms)
         match = text("search_fts MATCH :fts_query").bindparams(fts_query=expression)
         key: ColumnElement[int] = literal_column("search_fts.rowid")
         rank: ColumnElement[float] = -literal_column("bm25(search_fts, 10.0, 3.0, 5.0, 1.0, 1.0, 1.0)")
-        ranked = (
+        ranked: Any = (
             select(key.label("key"), (rank / (rank + BM25_HALF)).label("relevance"))
             .select_from(text("search_fts"))
             .where(match)
-            .subquery("fts")
         )
         return TextMatch(select(key).select_from(text("search_fts")).where(match), ranked)
+
+    def documents_with(self, term: str) -> Select[Any]:
+        key: ColumnElement[int] = literal_column("search_fts.rowid")
+        return (
+            select(key)
+            .select_from(text("search_fts"))
+            .where(text("search_fts MATCH :term").bindparams(term=f'"{term}"'))
+        )
 
     def distance_km(self, latitude: float, longitude: float) -> ColumnElement[float]:
         # Plain arithmetic on a flat projection around the searcher: within a search radius it is within a fraction
@@ -136,6 +149,11 @@ class SqliteText:
         )
         return 2 * geo.EARTH_RADIUS_KM * func.asin(func.sqrt(a))
 
+    async def among(self, connection: AsyncConnection, column: Any, values: Select[Any]) -> ColumnElement[bool]:
+        """``column`` is one of the values the subquery gives. SQLite reads an uncorrelated IN subquery once, into
+        a temporary index, inside the statement."""
+        return column.in_(values)
+
     async def covering_polygons(self, connection: AsyncConnection, latitude: float, longitude: float) -> Any:
         area = models.service_area
         candidates = await connection.execute(
@@ -159,17 +177,25 @@ class PostgresText:
 
     name = "postgresql"
 
-    def text_match(self, terms: Sequence[str]) -> TextMatch:
-        words = " or ".join(terms)
-        tsquery = func.websearch_to_tsquery(literal_column("'en_unaccent'"), words).op("||")(
-            func.websearch_to_tsquery(literal_column("'es_unaccent'"), words)
-        )
+    def text_match(self, terms: Sequence[str], every: bool) -> TextMatch:
+        # Each word in either language: "(en OR es) AND (en OR es)" when every word is required.
+        per_word = [self._tsquery(term) for term in terms]
+        tsquery = per_word[0]
+        for word in per_word[1:]:
+            tsquery = tsquery.op("&&" if every else "||")(word)
         tsv: ColumnElement[Any] = literal_column("search_text.tsv")
         matches = tsv.op("@@")(tsquery)
         ranked = select(words_table.c.key.label("key"), func.ts_rank_cd(tsv, tsquery, 32).label("relevance")).where(
             matches
         )
-        return TextMatch(select(words_table.c.key).where(matches), ranked.subquery("fts"))
+        return TextMatch(select(words_table.c.key).where(matches), ranked)
+
+    def documents_with(self, term: str) -> Select[Any]:
+        return select(words_table.c.key).where(literal_column("search_text.tsv").op("@@")(self._tsquery(term)))
+
+    def _tsquery(self, term: str) -> ColumnElement[Any]:
+        english = func.plainto_tsquery(literal_column("'en_unaccent'"), term)
+        return english.op("||")(func.plainto_tsquery(literal_column("'es_unaccent'"), term))
 
     def _point(self, latitude: float, longitude: float) -> ColumnElement[Any]:
         return func.ST_GeogFromText(f"SRID=4326;POINT({longitude!r} {latitude!r})")
@@ -181,8 +207,39 @@ class PostgresText:
         point = self._point(latitude, longitude)
         return func.ST_DWithin(literal_column("search_document.geog"), point, radius_km * 1000.0)
 
+    async def among(self, connection: AsyncConnection, column: Any, values: Select[Any]) -> ColumnElement[bool]:
+        """``column`` is one of the values the subquery gives, read first and handed over as an array: as a
+        subquery, PostgreSQL's planner charges its cost to every listing it is checked against, and then reads
+        every listing rather than join the few that match the words."""
+        found = await connection.execute(values)
+        return among(connection, column, [value for value in found.scalars() if value is not None])
+
     async def covering_polygons(self, connection: AsyncConnection, latitude: float, longitude: float) -> Any:
         return func.ST_Covers(literal_column("service_area.geog"), self._point(latitude, longitude))
+
+
+class CommonWords:
+    """Which search words are common: found in at least COMMON_SHARE of the search documents (and in at least
+    COMMON_MINIMUM of them, so that a small catalog has none). Counted through the text index, only as far as the
+    threshold, and remembered for VOCABULARY_SECONDS."""
+
+    def __init__(self, dialect: "SqliteText | PostgresText") -> None:
+        self.dialect = dialect
+        self._common: dict[str, bool] = {}
+        self._threshold = 0
+        self._read_at = -math.inf
+
+    async def __call__(self, connection: AsyncConnection, term: str) -> bool:
+        if time.monotonic() - self._read_at > VOCABULARY_SECONDS:
+            documents = (await connection.execute(select(func.count()).select_from(doc))).scalar_one()
+            self._threshold = max(COMMON_MINIMUM, math.ceil(documents * COMMON_SHARE))
+            self._common = {}
+            self._read_at = time.monotonic()
+        if term not in self._common:
+            found = self.dialect.documents_with(term).limit(self._threshold).subquery()
+            count = (await connection.execute(select(func.count()).select_from(found))).scalar_one()
+            self._common[term] = count >= self._threshold
+        return self._common[term]
 
 
 @lru_cache(maxsize=4096)
@@ -192,12 +249,17 @@ def _polygon(geojson: str) -> Any:
 
 @dataclass(frozen=True)
 class Plan:
-    """What a search asks of the database: its words, how they match, and every condition a listing must meet
-    (the first of which narrows the search through an index)."""
+    """What a search asks of the database: its words, how they match, the condition that narrows the search
+    through an index, and the filters checked on the listings it narrows to."""
 
     analysis: Analysis
     match: TextMatch | None
-    conditions: list[ColumnElement[bool]]
+    narrowing: list[ColumnElement[bool]]
+    filters: list[ColumnElement[bool]]
+
+    @property
+    def conditions(self) -> list[ColumnElement[bool]]:
+        return [*self.narrowing, *self.filters]
 
 
 class DatabaseSearchEngine:
@@ -212,35 +274,103 @@ class DatabaseSearchEngine:
         self.top_categories = top_categories(vocabularies)
         self.lay_words: Synonyms = synonyms()
         self.vocabulary = Vocabulary(self.lay_words)
+        self.common = CommonWords(self.dialect)
 
     async def search(self, query: SearchQuery) -> SearchResult:
         async with self.engine.connect() as connection:
             plan = await self._plan(connection, query)
-            distance = None
-            if query.latitude is not None and query.longitude is not None:
-                distance = self.dialect.distance_km(query.latitude, query.longitude)
-            relevance = func.coalesce(plan.match.ranked.c.relevance, 0.0) if plan.match else literal(0.0)
-            score = self._score(plan.analysis, relevance, distance).label("score")
-            columns = [
+            offset = (query.page - 1) * query.per_page
+            rows = (await connection.execute(self._page_and_facets(plan, query, offset))).all()
+            page = sorted((row for row in rows if row.position is not None), key=lambda row: row.position)
+            groups = [
+                (row.top_category_codes.split(), row.language_codes.split(), row.listings)
+                for row in rows
+                if row.position is None
+            ]
+            at = query.open_at or datetime.now(UTC)
+            hits = await build_hits(connection, page, plan.analysis, at, self.default_timezone)
+            facets = count_facets(groups, self.top_categories)
+            return page_of(query, sum(count for *_, count in groups), hits, facets, plan.analysis)
+
+    def _page_and_facets(self, plan: Plan, query: SearchQuery, offset: int) -> CompoundSelect[Any]:
+        """One statement for the page and the facets, so that the matches are found and scored once: the page's
+        rows (with their ``position``), then the matches grouped by their (few distinct) top categories and
+        languages, with how many ``listings`` each group holds (``position`` null)."""
+        distance = None
+        if query.latitude is not None and query.longitude is not None:
+            distance = self.dialect.distance_km(query.latitude, query.longitude)
+        relevance: Any = literal(0.0)
+        in_category: Any = literal(0.0)
+        found: Select[Any] = select().where(*plan.conditions)
+        if plan.match:
+            # The words' matches, each with its relevance, and the listings in the categories they name: the
+            # search reads the text index once and joins the listings to it.
+            source = self._ranked(plan.match, plan.analysis)
+            relevance, in_category = source.c.relevance, source.c.in_category
+            found = select().select_from(source.join(doc, doc.c.key == source.c.key)).where(*plan.filters)
+        matches = (
+            found.add_columns(
                 doc.c.id,
                 doc.c.service_id,
                 doc.c.service_at_location_id,
                 doc.c.location_id,
                 doc.c.category_codes,
+                doc.c.top_category_codes,
                 doc.c.language_codes,
-                score,
+                self._score(relevance, in_category, distance).label("score"),
                 (distance if distance is not None else literal(None)).label("distance_km"),
-            ]
-            ranked = select(*columns).where(*plan.conditions)
-            if plan.match:
-                ranked = ranked.join_from(doc, plan.match.ranked, plan.match.ranked.c.key == doc.c.key, isouter=True)
-            ranked = ranked.order_by(score.desc(), literal_column("distance_km").asc().nulls_last(), doc.c.id)
-            total, facets = await self._facets(connection, plan.conditions)
-            offset = (query.page - 1) * query.per_page
-            page = (await connection.execute(ranked.limit(query.per_page).offset(offset))).all()
-            at = query.open_at or datetime.now(UTC)
-            hits = await build_hits(connection, page, plan.analysis, at, self.default_timezone)
-            return page_of(query, total, hits, facets, plan.analysis)
+            )
+            .cte("matches")
+            .prefix_with("MATERIALIZED")
+        )
+        order = [matches.c.score.desc(), matches.c.distance_km.asc().nulls_last(), matches.c.id]
+        page = select(matches).order_by(*order).limit(query.per_page).offset(offset).subquery("page")
+        page_order = [page.c.score.desc(), page.c.distance_km.asc().nulls_last(), page.c.id]
+        return union_all(
+            select(
+                page.c.id,
+                page.c.service_id,
+                page.c.service_at_location_id,
+                page.c.location_id,
+                page.c.category_codes,
+                page.c.top_category_codes,
+                page.c.language_codes,
+                page.c.score,
+                page.c.distance_km,
+                func.row_number().over(order_by=page_order).label("position"),
+                literal(1).label("listings"),
+            ),
+            select(
+                *(null().label(name) for name in ("id", "service_id", "service_at_location_id", "location_id")),
+                null().label("category_codes"),
+                matches.c.top_category_codes,
+                matches.c.language_codes,
+                null().label("score"),
+                null().label("distance_km"),
+                null().label("position"),
+                func.count().label("listings"),
+            ).group_by(matches.c.top_category_codes, matches.c.language_codes),
+        )
+
+    def _ranked(self, match: TextMatch, analysis: Analysis) -> Any:
+        """The listings the words match, with their relevance and whether they are in a category the words name
+        (``in_category``), including those in such a category that the words themselves do not match."""
+        words = match.ranked.add_columns(literal(0.0).label("in_category"))
+        if not analysis.categories:
+            return words.subquery("ranked")
+        named = _in_category_keys(analysis.categories).add_columns(
+            literal(0.0).label("relevance"), literal(1.0).label("in_category")
+        )
+        both = union_all(words, named).subquery("both")
+        return (
+            select(
+                both.c.key,
+                func.max(both.c.relevance).label("relevance"),
+                func.max(both.c.in_category).label("in_category"),
+            )
+            .group_by(both.c.key)
+            .subquery("ranked")
+        )
 
     async def service_ids(self, query: SearchQuery) -> set[UUID]:
         """Every service with a listing that matches, unranked: what the HSDS API's ``search`` and ``postcode``
@@ -260,12 +390,22 @@ class DatabaseSearchEngine:
     async def _plan(self, connection: AsyncConnection, query: SearchQuery) -> Plan:
         analysis = analyse(query.text, await self.vocabulary.known(connection), self.lay_words)
         covering = await self._covering_services(connection, query)
-        match = self.dialect.text_match(analysis.terms) if analysis.terms else None
-        conditions = [*self._narrowing(connection, query, analysis, match, covering)]
-        conditions += self._filters(connection, query, covering)
+        match = await self._text_match(connection, analysis.terms) if analysis.terms else None
+        narrowing = self._narrowing(connection, query, analysis, match, covering)
+        filters = self._filters(connection, query, covering)
         if query.open_at is not None:
-            conditions.append(await opening.open_at(connection, query.open_at, self.default_timezone, conditions))
-        return Plan(analysis, match, conditions)
+            at = query.open_at
+            filters.append(await opening.open_at(connection, at, self.default_timezone, [*narrowing, *filters]))
+        return Plan(analysis, match, narrowing, filters)
+
+    async def _text_match(self, connection: AsyncConnection, terms: Sequence[str]) -> TextMatch:
+        """How the words match. A word that most listings share ("services", "help") says little about what is
+        wanted, yet makes a search weigh nearly every listing: beside rarer words it is left out, so "senior
+        services" is about seniors; when every word is common a listing must have them all, as "mental health"
+        means both. (Lucene's common-terms query does the same.)"""
+        common = [term for term in terms if len(terms) > 1 and await self.common(connection, term)]
+        distinctive = [term for term in terms if term not in common]
+        return self.dialect.text_match(distinctive or terms, every=not distinctive)
 
     def _narrowing(
         self,
@@ -273,7 +413,7 @@ class DatabaseSearchEngine:
         query: SearchQuery,
         analysis: Analysis,
         match: TextMatch | None,
-        covering: list[UUID] | None,
+        covering: ColumnElement[bool] | None,
     ) -> list[ColumnElement[bool]]:
         """The listings an index finds are read first, and every other condition is checked on those alone: the
         listings that match the words or sit in a category a lay phrase among them names; without words, those in
@@ -289,11 +429,11 @@ class DatabaseSearchEngine:
             return []
         nearby = select(doc.c.key).where(self.dialect.within(query.latitude, query.longitude, query.radius_km))
         unlocated = select(doc.c.key).where(doc.c.latitude.is_(None))
-        covered = select(doc.c.key).where(among(connection, doc.c.service_id, covering))
+        covered = select(doc.c.key).where(covering)
         return [doc.c.key.in_(union(nearby, unlocated, covered))]
 
     def _filters(
-        self, connection: AsyncConnection, query: SearchQuery, covering: list[UUID] | None
+        self, connection: AsyncConnection, query: SearchQuery, covering: ColumnElement[bool] | None
     ) -> list[ColumnElement[bool]]:
         conditions: list[ColumnElement[bool]] = []
         if not query.include_inactive:
@@ -322,50 +462,31 @@ class DatabaseSearchEngine:
                 not_(doc.c.has_service_area),
                 or_(doc.c.latitude.is_(None), self.dialect.within(query.latitude, query.longitude, query.radius_km)),
             )
-            conditions.append(or_(among(connection, doc.c.service_id, covering), nearby))
+            conditions.append(or_(covering, nearby))
         return conditions
 
-    async def _covering_services(self, connection: AsyncConnection, query: SearchQuery) -> list[UUID] | None:
-        """The services whose service area covers the searcher's point (a polygon, the state or the ZIP code), read
-        once, each way through its own index, and then handed to the search as a list: a subquery there would be
-        costed for every listing it is checked against."""
+    async def _covering_services(self, connection: AsyncConnection, query: SearchQuery) -> ColumnElement[bool] | None:
+        """The condition that a listing's service has an area that covers the searcher's point: its state or ZIP
+        code (search_coverage), or a polygon."""
         if query.latitude is None or query.longitude is None:
             return None
-        area, codes = models.service_area, models.service_area_postal_code
+        area, coverage = models.service_area, models.search_coverage
         polygons = await self.dialect.covering_polygons(connection, query.latitude, query.longitude)
-        ways = [select(area.c.service_id).where(polygons)]
-        if query.state:
-            ways.append(select(area.c.service_id).where(area.c.state == query.state))
-        if query.postal_code:
-            by_code = select(codes.c.service_area_id).where(codes.c.postal_code == query.postal_code)
-            ways.append(select(area.c.service_id).where(area.c.id.in_(by_code)))
-        found = await connection.execute(union(*ways))
-        return [service_id for service_id in found.scalars() if service_id is not None]
+        by_polygon = await self.dialect.among(connection, doc.c.service_id, select(area.c.service_id).where(polygons))
+        places = [code for code in (query.state, query.postal_code) if code]
+        if not places:
+            return by_polygon
+        by_place = select(coverage.c.key).where(coverage.c.code.in_(places))
+        return or_(await self.dialect.among(connection, doc.c.key, by_place), by_polygon)
 
-    def _score(self, analysis: Analysis, text_score: ColumnElement[float], distance: Any) -> ColumnElement[float]:
-        category: Any = literal(0.0)
-        if analysis.categories:
-            category = case((doc.c.key.in_(_in_category_keys(analysis.categories)), 1.0), else_=0.0)
+    def _score(self, text_score: Any, in_category: Any, distance: Any) -> ColumnElement[float]:
         tiers = verified_tiers(datetime.now(UTC).date())
         verified = case(*((doc.c.assured_date >= since, credit) for since, credit in tiers), else_=0.0)
         near: Any = literal(0.0)
         if distance is not None:
             near = case((doc.c.latitude.is_(None), REACHABLE), else_=1.0 / (1.0 + distance / NEAR_KM))
-        result: ColumnElement[float] = blend(text_score, category, near, verified)
+        result: ColumnElement[float] = blend(text_score, in_category, near, verified)
         return result
-
-    async def _facets(
-        self, connection: AsyncConnection, conditions: list[ColumnElement[bool]]
-    ) -> tuple[int, dict[str, dict[str, int]]]:
-        """The number of matches, and their counts per top category and per language. The database groups the
-        matches by their (few) distinct code lists; the codes are counted from those groups."""
-        grouped = await connection.execute(
-            select(doc.c.top_category_codes, doc.c.language_codes, func.count().label("listings"))
-            .where(*conditions)
-            .group_by(doc.c.top_category_codes, doc.c.language_codes)
-        )
-        groups = [(row.top_category_codes.split(), row.language_codes.split(), row.listings) for row in grouped]
-        return sum(count for *_, count in groups), count_facets(groups, self.top_categories)
 
 
 def _in_category_keys(codes: Collection[str]) -> Select[Any]:

@@ -113,20 +113,18 @@ class DocumentWriter:
         area_rows = await _rows(
             connection, area.c.service_id, service_ids, area.c.id, area.c.service_id, area.c.geojson, area.c.state
         )
-        with_codes = (
-            set(
-                (
-                    await connection.execute(
-                        select(codes.c.service_area_id).where(
-                            among(connection, codes.c.service_area_id, {r.id for r in area_rows})
-                        )
-                    )
-                ).scalars()
-            )
-            if area_rows
-            else set()
-        )
-        bounded = {r.service_id for r in area_rows if r.geojson or r.state or r.id in with_codes}
+        # The states and ZIP codes each service names as its area: a search from one of them finds the service
+        # through search_coverage, wherever its sites are.
+        covered: dict[UUID, set[str]] = defaultdict(set)
+        service_of_area = {r.id: r.service_id for r in area_rows}
+        for r in area_rows:
+            if r.state:
+                covered[r.service_id].add(r.state)
+        for row in await _rows(
+            connection, codes.c.service_area_id, service_of_area, codes.c.service_area_id, codes.c.postal_code
+        ):
+            covered[service_of_area[row.service_area_id]].add(row.postal_code)
+        bounded = {r.service_id for r in area_rows if r.geojson} | set(covered)
         free: set[UUID] = set()
         for row in await _rows(
             connection, cost.c.service_id, service_ids, cost.c.service_id, cost.c.amount, cost.c.option
@@ -183,6 +181,12 @@ class DocumentWriter:
             for code in document["category_codes"].split()
         ]
         await bulk_insert(connection, models.search_category, categories)
+        coverage = [
+            {"code": code, "key": keys[document["id"]]}
+            for document in documents
+            for code in sorted(covered[document["service_id"]])
+        ]
+        await bulk_insert(connection, models.search_coverage, coverage)
         spans = [
             {"key": keys[document_id], "zone": zone, "opens": opens, "closes": closes}
             for document_id, (_, document_spans) in stored_hours.items()

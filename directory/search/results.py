@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from directory import models
 from directory.search.documents import words
-from directory.search.opening import opening_hours
+from directory.search.opening import Sited, opening_hours
 from directory.search.query import Analysis, Hit, SearchQuery, SearchResult, Synonyms
 from directory.vocabularies import Vocabularies
 from waypost.db import among
@@ -33,17 +33,9 @@ NEAR_KM = 5.0  # nearness is 1 / (1 + km / NEAR_KM): a site 5 km away counts hal
 VOCABULARY_SECONDS = 60  # how long the spelling vocabulary is trusted before it is read again
 
 
-class Ranked(Protocol):
+class Ranked(Sited, Protocol):
     """A matching listing with its score, as either engine ranks it."""
 
-    @property
-    def id(self) -> UUID: ...
-    @property
-    def service_id(self) -> UUID: ...
-    @property
-    def service_at_location_id(self) -> UUID | None: ...
-    @property
-    def location_id(self) -> UUID | None: ...
     @property
     def score(self) -> float: ...
     @property
