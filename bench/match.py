@@ -6,7 +6,7 @@ and PostgreSQL + PostGIS. Target: p95 <= 100 ms at 100k services on each databas
     uv run python bench/match.py [--sizes 10000 100000] [--matches 300] \\
         [--postgres-url postgresql+psycopg://postgres@/postgres] [--keep DIR] [--dialects sqlite postgresql]
 
-A match is measured in process (``referrals.services.match``: needs from the answers, candidates from the
+A match is measured in process (``referrals.services.Matcher``: needs from the answers, candidates from the
 directory through the database's search engine, eligibility and ranking), without HTTP. The catalogs are generated,
 imported and kept exactly as ``bench/search.py`` does (``waypost generate``, ``waypost import``, PostgreSQL
 database ``waypost_bench_search_<size>``), so a ``--keep DIR`` shared with that benchmark imports each catalog once.
@@ -115,18 +115,13 @@ def match_bodies(count: int, seed: int) -> list[dict[str, Any]]:
 async def _measure(database_url: str, bodies: list[dict[str, Any]]) -> tuple[list[float], list[int], list[int]]:
     engine = create_engine(database_url)
     search = DatabaseSearchEngine(engine, vocabularies.default(), DEFAULT_TIMEZONE)
+    matcher = services.Matcher(engine, search, search.vocabularies, DEFAULT_TIMEZONE)
     requests = [msgspec.convert(body, MatchRequest) for body in bodies]
     latencies, needs, candidates = [], [], []
     try:
         for index, request in enumerate(requests):
             started = time.perf_counter()
-            result = await services.match(
-                request,
-                engine=engine,
-                search=search,
-                vocabularies=search.vocabularies,
-                default_timezone=DEFAULT_TIMEZONE,
-            )
+            result = await matcher.match(request)
             elapsed = time.perf_counter() - started
             if index < WARMUP:
                 continue

@@ -80,10 +80,5 @@ class MatchController(Controller):
         summary="Needs, safety alerts and proposed services for a client, with reasons (stores nothing)",
     )
     async def match(self, state: State, data: JSONBody[MatchRequest]) -> MatchResult:
-        return await services.match(
-            data,
-            engine=state.engine,
-            search=state.search,
-            vocabularies=state.vocabularies,
-            default_timezone=state.settings.default_timezone,
-        )
+        matcher: services.Matcher = state.matcher
+        return await matcher.match(data)

@@ -1,6 +1,6 @@
 """Matching on the website: the public self-screening and the case managers' page to try a match.
 
-Both pages run the match of ``POST /api/v1/match`` (``referrals.services.match``) and store nothing: no table is
+Both pages run the match of ``POST /api/v1/match`` (``referrals.services.Matcher``) and store nothing: no table is
 written, the answers are posted (never put in an address, where server logs and browser history would keep them)
 and nothing of them is logged. The questions come from the instrument definitions in ``seed_data/instruments``, so
 one template macro draws any instrument. Bad input gets the form back, as entered, with a message next to the field
@@ -178,13 +178,8 @@ def _field_of(invalid: Invalid, responses: Sequence[Response]) -> tuple[str, str
 async def _run(state: State, entered: Entered, request: MatchRequest) -> MatchResult | None:
     """The match, or ``None`` with the field it refused named in ``entered.errors``."""
     try:
-        return await services.match(
-            request,
-            engine=state.engine,
-            search=state.search,
-            vocabularies=state.vocabularies,
-            default_timezone=state.settings.default_timezone,
-        )
+        matcher: services.Matcher = state.matcher
+        return await matcher.match(request)
     except Invalid as invalid:
         name, message = _field_of(invalid, request.responses)
         entered.errors[name] = message

@@ -1,5 +1,6 @@
 """Referral operations as the web layer calls them. For now: one stateless match, which stores nothing."""
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -17,35 +18,40 @@ from matching.match import MatchResult, propose
 from referrals.schemas import ClientFacts, MatchRequest
 
 
-async def match(
-    request: MatchRequest,
-    *,
-    engine: AsyncEngine,
-    search: SearchEngine,
-    vocabularies: Vocabularies,
-    default_timezone: str,
-) -> MatchResult:
-    """Needs and alerts from the answers, candidates from the directory near the client, then the proposals."""
-    facts = request.client
-    place = candidates.locate(
-        facts.postal_code,
-        facts.location.lat if facts.location else None,
-        facts.location.lon if facts.location else None,
-        "client",
-    )
-    client = _client(facts, place.state, vocabularies)
-    requested = [needs.RequestedNeed(code=item) if isinstance(item, str) else item for item in request.needs]
-    assessment = needs.assess(client, request.responses, requested)
-    at = request.at or datetime.now(UTC)
-    if at.tzinfo is None:
-        at = at.replace(tzinfo=ZoneInfo(default_timezone))
-    # The nearest services of each need's own categories, and of the categories that help in part: kept apart, so
-    # that many nearby services that only help in part never crowd out the ones that address a need.
-    helping = sorted({code for need in assessment.needs for code in need.also})
-    groups = [need.categories for need in assessment.needs] + [helping]
-    found = await candidates.find(engine, search, vocabularies, place, groups, at, default_timezone)
-    today = at.astimezone(ZoneInfo(default_timezone)).date()
-    return propose(assessment, client, found, today, request.per_need)
+@dataclass(frozen=True)
+class Matcher:
+    """What a match reads: the catalog's database, its search engine and vocabularies, and the timezone of times
+    given without one. The app keeps one (``state.matcher``) for the API and the pages."""
+
+    engine: AsyncEngine
+    search: SearchEngine
+    vocabularies: Vocabularies
+    default_timezone: str
+
+    async def match(self, request: MatchRequest) -> MatchResult:
+        """Needs and alerts from the answers, candidates from the directory near the client, then the proposals."""
+        facts = request.client
+        place = candidates.locate(
+            facts.postal_code,
+            facts.location.lat if facts.location else None,
+            facts.location.lon if facts.location else None,
+            "client",
+        )
+        client = _client(facts, place.state, self.vocabularies)
+        requested = [needs.RequestedNeed(code=item) if isinstance(item, str) else item for item in request.needs]
+        assessment = needs.assess(client, request.responses, requested)
+        at = request.at or datetime.now(UTC)
+        if at.tzinfo is None:
+            at = at.replace(tzinfo=ZoneInfo(self.default_timezone))
+        # The nearest services of each need's own categories, and of the categories that help in part: kept apart, so
+        # that many nearby services that only help in part never crowd out the ones that address a need.
+        helping = sorted({code for need in assessment.needs for code in need.also})
+        groups = [need.categories for need in assessment.needs] + [helping]
+        found = await candidates.find(
+            self.engine, self.search, self.vocabularies, place, groups, at, self.default_timezone
+        )
+        today = at.astimezone(ZoneInfo(self.default_timezone)).date()
+        return propose(assessment, client, found, today, request.per_need)
 
 
 def _client(facts: ClientFacts, state: str | None, vocabularies: Vocabularies) -> Client:

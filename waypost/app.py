@@ -16,6 +16,7 @@ from directory.search.controllers import search
 from directory.search.query import SearchUnavailable
 from referrals import pages as referral_pages
 from referrals.controllers import InstrumentController, MatchController
+from referrals.services import Matcher
 from waypost.db import create_engine
 from waypost.health import healthz
 from waypost.settings import Settings, load_settings
@@ -40,6 +41,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         app.state.engine = create_engine(settings.database_url)
         app.state.vocabularies = vocabularies.default()
         app.state.search = engines.configured(settings, app.state.engine, app.state.vocabularies)
+        app.state.matcher = Matcher(
+            app.state.engine, app.state.search, app.state.vocabularies, settings.default_timezone
+        )
         try:
             yield
         finally:

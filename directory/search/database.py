@@ -391,7 +391,7 @@ class DatabaseSearchEngine:
         analysis = analyse(query.text, await self.vocabulary.known(connection), self.lay_words)
         covering = await self._covering_services(connection, query)
         match = await self._text_match(connection, analysis.terms) if analysis.terms else None
-        narrowing = self._narrowing(connection, query, analysis, match, covering)
+        narrowing = self._narrowing(query, analysis, match, covering)
         filters = self._filters(connection, query, covering)
         if query.open_at is not None:
             at = query.open_at
@@ -409,7 +409,6 @@ class DatabaseSearchEngine:
 
     def _narrowing(
         self,
-        connection: AsyncConnection,
         query: SearchQuery,
         analysis: Analysis,
         match: TextMatch | None,
