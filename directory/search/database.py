@@ -423,7 +423,7 @@ class DatabaseSearchEngine:
                 keys = union(keys, _in_category_keys(analysis.categories))
             return [doc.c.key.in_(keys)]
         if query.categories:
-            return [doc.c.key.in_(_in_category_keys(query.categories))]
+            return []  # the filter on the chosen categories reads them through search_category
         if query.latitude is None or query.longitude is None or covering is None:
             return []
         nearby = select(doc.c.key).where(self.dialect.within(query.latitude, query.longitude, query.radius_km))
