@@ -1,0 +1,83 @@
+"""The database engine's statements are answered through the indexes meant for them, on SQLite and PostgreSQL.
+
+Each search below runs through ``DatabaseSearchEngine``; its statements are captured and explained by the database
+itself. SQLite plans without statistics, so its plans here are the plans it makes at 100k services. PostgreSQL
+plans by statistics and reads a table as small as the seed region's whole, so it is asked with sequential scans
+turned off: what is checked is that every condition can be answered through an index, as at scale.
+"""
+
+import asyncio
+import sqlite3
+from typing import Any
+
+import pytest
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+
+from directory import vocabularies
+from directory.search.database import DatabaseSearchEngine
+from directory.search.query import SearchQuery
+from tests.conftest import _admin
+from waypost.db import create_engine
+
+PORTLAND = {"latitude": 45.5122, "longitude": -122.5791, "postal_code": "97233", "state": "OR"}
+SEARCHES = {
+    "words near a ZIP": SearchQuery(text="food pantry", **PORTLAND),
+    "words alone": SearchQuery(text="counseling"),
+    "a category near a ZIP": SearchQuery(categories=("housing.shelter",), **PORTLAND),
+    "filters around a point": SearchQuery(age=30, free=True, **PORTLAND),
+}
+
+
+def _statements(database_url: str, query: SearchQuery) -> list[tuple[str, Any]]:
+    """The statements a search sends, with their parameters."""
+
+    async def run() -> list[tuple[str, Any]]:
+        engine = create_engine(database_url)
+        sent: list[tuple[str, Any]] = []
+        event.listen(engine.sync_engine, "before_cursor_execute", lambda *args: sent.append((args[2], args[3])))
+        try:
+            await DatabaseSearchEngine(engine, vocabularies.default(), "America/Los_Angeles").search(query)
+        finally:
+            await engine.dispose()
+        return sent
+
+    return asyncio.run(run())
+
+
+def _ranking_statement(statements: list[tuple[str, Any]]) -> tuple[str, Any]:
+    return next((sql, parameters) for sql, parameters in statements if sql.startswith("WITH matches"))
+
+
+def _plan(database_url: str, sql: str, parameters: Any) -> str:
+    if database_url.startswith("sqlite"):
+        with sqlite3.connect(make_url(database_url).database or "") as connection:
+            return "\n".join(row[3] for row in connection.execute(f"EXPLAIN QUERY PLAN {sql}", parameters))
+    with _admin(database_url) as connection:
+        connection.execute("SET enable_seqscan = off")
+        return "\n".join(row[0] for row in connection.execute(f"EXPLAIN {sql}", parameters))
+
+
+@pytest.mark.parametrize("name", SEARCHES)
+def test_a_search_reads_the_listings_through_indexes(seeded_database_url: str, name: str) -> None:
+    sql, parameters = _ranking_statement(_statements(seeded_database_url, SEARCHES[name]))
+    plan = _plan(seeded_database_url, sql, parameters)
+    if seeded_database_url.startswith("sqlite"):
+        assert "SCAN search_document" not in plan, plan  # never every listing
+        assert "ix_search_document_status" not in plan, plan
+    else:
+        assert "Seq Scan on search_document" not in plan, plan
+        assert "Seq Scan on search_text" not in plan, plan
+
+
+@pytest.mark.parametrize("name", ["words near a ZIP", "words alone"])
+def test_words_are_found_through_the_text_index_and_joined_to_their_listings(
+    seeded_database_url: str, name: str
+) -> None:
+    sql, parameters = _ranking_statement(_statements(seeded_database_url, SEARCHES[name]))
+    plan = _plan(seeded_database_url, sql, parameters)
+    if seeded_database_url.startswith("sqlite"):
+        assert "SCAN search_fts VIRTUAL TABLE" in plan, plan
+        assert "SEARCH search_document USING INTEGER PRIMARY KEY (rowid=?)" in plan, plan
+    else:
+        assert "ix_search_text_tsv" in plan, plan
