@@ -11,7 +11,7 @@ hours are evaluated in Python for the listings that otherwise match (``opening``
 
 import math
 import time
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -22,9 +22,13 @@ import shapely
 from sqlalchemy import (
     ColumnElement,
     CompoundSelect,
+    FromClause,
+    Integer,
     Select,
     and_,
     case,
+    column,
+    exists,
     func,
     literal,
     literal_column,
@@ -32,6 +36,7 @@ from sqlalchemy import (
     null,
     or_,
     select,
+    table,
     text,
     union,
     union_all,
@@ -64,15 +69,23 @@ BM25_HALF = 10.0  # the bm25 score that counts as half relevant: strong matches 
 KM_PER_DEGREE = geo.EARTH_RADIUS_KM * math.pi / 180  # of latitude, on the sphere that haversine_km uses
 
 doc, words_table, category = models.search_document, models.search_text, models.search_category
+fts = table("search_fts", column("rowid", Integer))  # SQLite's FTS5 index of search_text
 
 
 @dataclass(frozen=True)
 class TextMatch:
-    """How one search's words match: the keys of the documents they match, and those keys with a relevance from 0
-    to 1 (columns ``key`` and ``relevance``)."""
+    """How one search's words match: the text index (``source``, its document ``key`` column), the ``condition``
+    that finds the documents with the words, and their ``relevance`` from 0 to 1. The relevance is read from the
+    index row by row, so a search asks for it only on the listings that pass its filters."""
 
-    keys: Select[Any]
-    ranked: Select[Any]
+    source: FromClause
+    key: ColumnElement[int]
+    condition: ColumnElement[bool]
+    relevance: ColumnElement[float]
+
+    @property
+    def keys(self) -> Select[Any]:
+        return select(self.key).select_from(self.source).where(self.condition)
 
 
 def flat_km2(latitude: float, longitude: float) -> ColumnElement[float]:
@@ -97,23 +110,12 @@ class SqliteText:
 
     def text_match(self, terms: Sequence[str], every: bool) -> TextMatch:
         expression = (" AND " if every else " OR ").join(f'"{term}"' for term in terms)
-        match = text("search_fts MATCH :fts_query").bindparams(fts_query=expression)
-        key: ColumnElement[int] = literal_column("search_fts.rowid")
+        match = literal_column("search_fts").op("MATCH", is_comparison=True)(expression)
         rank: ColumnElement[float] = -literal_column("bm25(search_fts, 10.0, 3.0, 5.0, 1.0, 1.0, 1.0)")
-        ranked: Any = (
-            select(key.label("key"), (rank / (rank + BM25_HALF)).label("relevance"))
-            .select_from(text("search_fts"))
-            .where(match)
-        )
-        return TextMatch(select(key).select_from(text("search_fts")).where(match), ranked)
+        return TextMatch(fts, fts.c.rowid, match, rank / (rank + BM25_HALF))
 
     def documents_with(self, term: str) -> Select[Any]:
-        key: ColumnElement[int] = literal_column("search_fts.rowid")
-        return (
-            select(key)
-            .select_from(text("search_fts"))
-            .where(text("search_fts MATCH :term").bindparams(term=f'"{term}"'))
-        )
+        return select(fts.c.rowid).where(text("search_fts MATCH :term").bindparams(term=f'"{term}"'))
 
     def distance_km(self, latitude: float, longitude: float) -> ColumnElement[float]:
         # Plain arithmetic on a flat projection around the searcher: within a search radius it is within a fraction
@@ -154,6 +156,11 @@ class SqliteText:
         a temporary index, inside the statement."""
         return column.in_(values)
 
+    def lacks(self, match: TextMatch) -> ColumnElement[bool]:
+        """The listing is not among those the words match: their keys are read from the index once, into a
+        temporary index, rather than the index being asked again for each listing."""
+        return doc.c.key.not_in(match.keys)
+
     async def covering_polygons(self, connection: AsyncConnection, latitude: float, longitude: float) -> Any:
         area = models.service_area
         candidates = await connection.execute(
@@ -184,11 +191,7 @@ class PostgresText:
         for word in per_word[1:]:
             tsquery = tsquery.op("&&" if every else "||")(word)
         tsv: ColumnElement[Any] = literal_column("search_text.tsv")
-        matches = tsv.op("@@")(tsquery)
-        ranked = select(words_table.c.key.label("key"), func.ts_rank_cd(tsv, tsquery, 32).label("relevance")).where(
-            matches
-        )
-        return TextMatch(select(words_table.c.key).where(matches), ranked)
+        return TextMatch(words_table, words_table.c.key, tsv.op("@@")(tsquery), func.ts_rank_cd(tsv, tsquery, 32))
 
     def documents_with(self, term: str) -> Select[Any]:
         return select(words_table.c.key).where(literal_column("search_text.tsv").op("@@")(self._tsquery(term)))
@@ -216,6 +219,11 @@ class PostgresText:
         every listing rather than join the few that match the words."""
         found = await connection.execute(values)
         return among(connection, column, [value for value in found.scalars() if value is not None])
+
+    def lacks(self, match: TextMatch) -> ColumnElement[bool]:
+        """The listing is not among those the words match, checked on its own text row (an anti join): the
+        planner would otherwise hash every listing the words match, read by a sequential scan of the texts."""
+        return ~exists().where(match.key == doc.c.key, match.condition).select_from(match.source)
 
     async def covering_polygons(self, connection: AsyncConnection, latitude: float, longitude: float) -> Any:
         return func.ST_Covers(literal_column("service_area.geog"), self._point(latitude, longitude))
@@ -302,17 +310,9 @@ class DatabaseSearchEngine:
         distance = None
         if query.latitude is not None and query.longitude is not None:
             distance = self.dialect.distance_km(query.latitude, query.longitude)
-        relevance: Any = literal(0.0)
-        in_category: Any = literal(0.0)
-        found: Select[Any] = select().where(*plan.conditions)
-        if plan.match:
-            # The words' matches, each with its relevance, and the listings in the categories they name: the
-            # search reads the text index once and joins the listings to it.
-            source = self._ranked(plan.match, plan.analysis)
-            relevance, in_category = source.c.relevance, source.c.in_category
-            found = select().select_from(source.join(doc, doc.c.key == source.c.key)).where(*plan.filters)
-        matches = (
-            found.add_columns(
+
+        def listings(relevance: Any, in_category: Any) -> list[ColumnElement[Any]]:
+            return [
                 doc.c.id,
                 doc.c.service_id,
                 doc.c.service_at_location_id,
@@ -322,10 +322,14 @@ class DatabaseSearchEngine:
                 doc.c.language_codes,
                 self._score(relevance, in_category, distance).label("score"),
                 (distance if distance is not None else literal(None)).label("distance_km"),
-            )
-            .cte("matches")
-            .prefix_with("MATERIALIZED")
-        )
+            ]
+
+        found: Select[Any] | CompoundSelect[Any]
+        if plan.match is None:
+            found = select(*listings(literal(0.0), literal(0.0))).where(*plan.conditions)
+        else:
+            found = self._matching(plan.match, plan.analysis, plan.filters, listings)
+        matches = found.cte("matches").prefix_with("MATERIALIZED")
         order = [matches.c.score.desc(), matches.c.distance_km.asc().nulls_last(), matches.c.id]
         page = select(matches).order_by(*order).limit(query.per_page).offset(offset).subquery("page")
         page_order = [page.c.score.desc(), page.c.distance_km.asc().nulls_last(), page.c.id]
@@ -355,25 +359,35 @@ class DatabaseSearchEngine:
             ).group_by(matches.c.top_category_codes, matches.c.language_codes),
         )
 
-    def _ranked(self, match: TextMatch, analysis: Analysis) -> Any:
-        """The listings the words match, with their relevance and whether they are in a category the words name
-        (``in_category``), including those in such a category that the words themselves do not match."""
-        words = match.ranked.add_columns(literal(0.0).label("in_category"))
+    def _matching(
+        self,
+        match: TextMatch,
+        analysis: Analysis,
+        filters: list[ColumnElement[bool]],
+        listings: Callable[[Any, Any], list[ColumnElement[Any]]],
+    ) -> Select[Any] | CompoundSelect[Any]:
+        """The listings that pass the filters and match the words, with their relevance and whether they are in a
+        category the words name (``listings(relevance, in_category)``), then those in such a category that the
+        words do not match. The text index is read once and joined to the listings; the relevance, its dearest
+        part, is computed only for the listings that pass the filters."""
+        named = _in_category_keys(analysis.categories)
+        in_category = case((doc.c.key.in_(named), 1.0), else_=0.0) if analysis.categories else literal(0.0)
+        words = (
+            select(*listings(match.relevance, in_category))
+            .select_from(match.source.join(doc, doc.c.key == match.key))
+            .where(match.condition, *filters)
+        )
         if not analysis.categories:
-            return words.subquery("ranked")
-        named = _in_category_keys(analysis.categories).add_columns(
-            literal(0.0).label("relevance"), literal(1.0).label("in_category")
+            return words
+        # Driven by the (few) listings in the named categories, each checked for the words on its own.
+        in_named = named.distinct().subquery("named")
+        unmatched = self.dialect.lacks(match)
+        rest = (
+            select(*listings(literal(0.0), literal(1.0)))
+            .select_from(in_named.join(doc, doc.c.key == in_named.c.key))
+            .where(unmatched, *filters)
         )
-        both = union_all(words, named).subquery("both")
-        return (
-            select(
-                both.c.key,
-                func.max(both.c.relevance).label("relevance"),
-                func.max(both.c.in_category).label("in_category"),
-            )
-            .group_by(both.c.key)
-            .subquery("ranked")
-        )
+        return union_all(words, rest)
 
     async def service_ids(self, query: SearchQuery) -> set[UUID]:
         """Every service with a listing that matches, unranked: what the HSDS API's ``search`` and ``postcode``

