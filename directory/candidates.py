@@ -1,11 +1,11 @@
 """Candidates for matching: services that address a client's needs where the client is, as plain ``matching`` data.
 
-The search engine decides which services serve the client's place, in one ``service_ids`` call over every category
-asked for, with closed services kept so that matching can say why they are left out: a service that names its area
+The search engine decides which listings serve the client's place (its ``listings`` conditions, over every category
+asked for), with closed services kept so that matching can say why they are left out: a service that names its area
 is found only when the area covers the client (however far its site), one that names none only within ``RADIUS_KM``.
-The database then keeps, for each group of categories (the caller's: one per need, say), the ``PER_GROUP`` services
-nearest the client, each by its nearest site; a group never crowds out another, and only the services kept leave
-the database, with their exact distance (PostGIS on PostgreSQL, haversine on SQLite). Those are described, with the
+In the same statement the database keeps, for each group of categories (the caller's: one per need, say), the
+``PER_GROUP`` services nearest the client, each by its nearest site; a group never crowds out another, and only the
+services kept leave the database, with their exact distance (PostGIS on PostgreSQL, haversine on SQLite). Those are described, with the
 facts the eligibility rules read, in a few set-based queries.
 """
 
@@ -17,7 +17,7 @@ from typing import Any, cast, get_args
 from uuid import UUID
 
 import msgspec
-from sqlalchemy import Select, case, func, or_, select, union
+from sqlalchemy import ColumnElement, Select, case, func, or_, select, union
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from directory import geo, models
@@ -88,16 +88,14 @@ async def find(
         categories=tuple(sorted({code for codes in asked for code in codes})),
         include_inactive=True,
     )
-    serving = await search.service_ids(query)
-    if not serving:
-        return []
     async with engine.connect() as connection:
+        serving = await search.listings(connection, query)
         nearest = {row.service_id: row for row in await connection.execute(_nearest(connection, place, serving, asked))}
-        return await _describe(connection, vocabularies, nearest, at, default_timezone)
+        return await _describe(connection, vocabularies, nearest, at, default_timezone) if nearest else []
 
 
 def _nearest(
-    connection: AsyncConnection, place: Place, serving: Collection[UUID], groups: Sequence[Sequence[str]]
+    connection: AsyncConnection, place: Place, serving: Sequence[ColumnElement[bool]], groups: Sequence[Sequence[str]]
 ) -> Select[Any]:
     """The nearest listing of each of the ``PER_GROUP`` services nearest the client in each group, with its distance.
     A listing without a site (a hotline) serves the client where they are and counts as nearest; ties go by listing
@@ -113,7 +111,7 @@ def _nearest(
             func.coalesce(near, 0.0).label("near"),
             func.row_number().over(partition_by=doc.c.service_id, order_by=order).label("site"),
         )
-        .where(among(connection, doc.c.service_id, serving))
+        .where(*serving)
         # Computed once: each group reads it.
         .cte("listing")
         .prefix_with("MATERIALIZED")

@@ -393,9 +393,13 @@ class DatabaseSearchEngine:
         """Every service with a listing that matches, unranked: what the HSDS API's ``search`` and ``postcode``
         narrow its lists to. Opening hours and pages do not apply."""
         async with self.engine.connect() as connection:
-            plan = await self._plan(connection, query)
-            found = await connection.execute(select(doc.c.service_id).where(*plan.conditions).distinct())
+            found = await connection.execute(
+                select(doc.c.service_id).where(*await self.listings(connection, query)).distinct()
+            )
             return set(found.scalars())
+
+    async def listings(self, connection: AsyncConnection, query: SearchQuery) -> list[ColumnElement[bool]]:
+        return (await self._plan(connection, query)).conditions
 
     async def services_covering(self, connection: AsyncConnection, latitude: float, longitude: float) -> set[UUID]:
         """Services with a service-area polygon that covers the point, for an engine that cannot test polygons."""

@@ -29,7 +29,7 @@ from uuid import UUID
 import anyio.to_thread
 import meilisearch
 from meilisearch.errors import MeilisearchApiError, MeilisearchError
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from directory import models
@@ -258,6 +258,10 @@ class MeiliSearchEngine:
             page = candidates[start : start + query.per_page]
             hits = await build_hits(connection, page, analysis, at, self.default_timezone)
             return page_of(query, len(candidates), hits, facets, analysis)
+
+    async def listings(self, connection: AsyncConnection, query: SearchQuery) -> list[ColumnElement[bool]]:
+        """The listings of the services the index finds."""
+        return [among(connection, models.search_document.c.service_id, await self.service_ids(query))]
 
     async def service_ids(self, query: SearchQuery) -> set[UUID]:
         """Every service with a matching listing. Without words no ranking is needed, so every document the filter

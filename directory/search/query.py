@@ -16,6 +16,8 @@ from uuid import UUID
 import msgspec
 import yaml
 from rapidfuzz import fuzz, process
+from sqlalchemy import ColumnElement
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from directory.search.documents import fold
 
@@ -154,6 +156,11 @@ class SearchEngine(Protocol):
     async def search(self, query: SearchQuery) -> SearchResult: ...
 
     async def service_ids(self, query: SearchQuery) -> set[UUID]: ...
+
+    async def listings(self, connection: AsyncConnection, query: SearchQuery) -> list[ColumnElement[bool]]:
+        """Conditions on the catalog database's search documents that keep the listings the query finds, unranked:
+        for a statement of the database's own (the match's nearest services) to read them where they are."""
+        ...
 
 
 @dataclass(frozen=True)
