@@ -13,7 +13,7 @@ from typing import Any, Protocol
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, exists, or_, select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from directory import hours, models
@@ -104,10 +104,12 @@ async def open_at(
     named = (await connection.execute(select(models.search_zone.c.zone))).scalars()
     zones = {DEFAULT_ZONE: ZoneInfo(default_timezone)} | {name: ZoneInfo(name) for name in named}
     moments = {name: hours.week_second(at, zone) for name, zone in zones.items()}
-    weekly = exists().where(
-        opening.c.key == doc.c.key,
-        or_(*(and_(opening.c.zone == name, opening.c.opens <= s, opening.c.closes > s) for name, s in moments.items())),
+    now_open = or_(
+        *(and_(opening.c.zone == name, opening.c.opens <= s, opening.c.closes > s) for name, s in moments.items())
     )
+    # Each listing's own spans, read through their key: OFFSET 0 keeps PostgreSQL from turning the test into a
+    # join that hashes every listing open now (a scan of all spans) before it looks at the few the search found.
+    weekly = select(opening.c.key).where(opening.c.key == doc.c.key, now_open).offset(0).exists()
     sited = select(doc.c.id, doc.c.service_id, doc.c.service_at_location_id, doc.c.location_id)
     dated = (await connection.execute(sited.where(*conditions, doc.c.hours == DATED))).all()
     listing_hours = await opening_hours(connection, dated, default_timezone)
