@@ -231,8 +231,8 @@ class PostgresText:
 
 class CommonWords:
     """Which search words are common: found in at least COMMON_SHARE of the search documents (and in at least
-    COMMON_MINIMUM of them, so that a small catalog has none). Counted through the text index, only as far as the
-    threshold, and remembered for VOCABULARY_SECONDS."""
+    COMMON_MINIMUM of them, so that a small catalog has none). Counted through the text index and remembered for
+    VOCABULARY_SECONDS."""
 
     def __init__(self, dialect: "SqliteText | PostgresText") -> None:
         self.dialect = dialect
@@ -247,7 +247,9 @@ class CommonWords:
             self._common = {}
             self._read_at = time.monotonic()
         if term not in self._common:
-            found = self.dialect.documents_with(term).limit(self._threshold).subquery()
+            # Counted in full: a limit makes PostgreSQL read the texts in order until it has enough, all of them
+            # for a rare word, where its text index counts them in milliseconds.
+            found = self.dialect.documents_with(term).subquery()
             count = (await connection.execute(select(func.count()).select_from(found))).scalar_one()
             self._common[term] = count >= self._threshold
         return self._common[term]
