@@ -14,7 +14,6 @@ import time
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import lru_cache
 from typing import Any
 from uuid import UUID
 
@@ -37,7 +36,6 @@ from sqlalchemy import (
     or_,
     select,
     table,
-    text,
     union,
     union_all,
 )
@@ -70,6 +68,7 @@ KM_PER_DEGREE = geo.EARTH_RADIUS_KM * math.pi / 180  # of latitude, on the spher
 
 doc, words_table, category = models.search_document, models.search_text, models.search_category
 fts = table("search_fts", column("rowid", Integer))  # SQLite's FTS5 index of search_text
+area_version = table("service_area_version", column("version", Integer))  # SQLite's count of service_area changes
 
 
 @dataclass(frozen=True)
@@ -108,14 +107,17 @@ class SqliteText:
 
     name = "sqlite"
 
+    def __init__(self) -> None:
+        self.polygons = Polygons()
+
     def text_match(self, terms: Sequence[str], every: bool) -> TextMatch:
         expression = (" AND " if every else " OR ").join(f'"{term}"' for term in terms)
-        match = literal_column("search_fts").op("MATCH", is_comparison=True)(expression)
+        match = _fts_match(expression)
         rank: ColumnElement[float] = -literal_column("bm25(search_fts, 10.0, 3.0, 5.0, 1.0, 1.0, 1.0)")
         return TextMatch(fts, fts.c.rowid, match, rank / (rank + BM25_HALF))
 
     def documents_with(self, term: str) -> Select[Any]:
-        return select(fts.c.rowid).where(text("search_fts MATCH :term").bindparams(term=f'"{term}"'))
+        return select(fts.c.rowid).where(_fts_match(f'"{term}"'))
 
     def distance_km(self, latitude: float, longitude: float) -> ColumnElement[float]:
         # Plain arithmetic on a flat projection around the searcher: within a search radius it is within a fraction
@@ -162,21 +164,32 @@ class SqliteText:
         return doc.c.key.not_in(match.keys)
 
     async def covering_polygons(self, connection: AsyncConnection, latitude: float, longitude: float) -> Any:
-        area = models.service_area
-        candidates = await connection.execute(
-            select(area.c.id, area.c.geojson).where(
-                area.c.geojson.is_not(None),
-                area.c.min_lat <= latitude,
-                area.c.max_lat >= latitude,
-                area.c.min_lon <= longitude,
-                area.c.max_lon >= longitude,
-            )
-        )
-        rows = candidates.all()
-        # One vectorised test of every polygon whose box holds the point (a metro can have thousands).
-        inside = shapely.covers([_polygon(row.geojson) for row in rows], shapely.Point(longitude, latitude))
-        covering = [row.id for row, covers in zip(rows, inside, strict=True) if covers]
-        return among(connection, area.c.id, covering) if covering else literal(False)
+        covering = await self.polygons.covering(connection, latitude, longitude)
+        return among(connection, models.service_area.c.id, covering) if covering else literal(False)
+
+
+class Polygons:
+    """Every service-area polygon of a SQLite catalog, held in memory in a shapely STRtree and read again whenever
+    ``service_area`` has changed since (its triggers count the changes in ``service_area_version``, migration 0007):
+    reading a metro's thousand polygons for every search cost more than the rest of a small search."""
+
+    def __init__(self) -> None:
+        self._version: int | None = None
+        self._ids: list[UUID] = []
+        self._tree = shapely.STRtree([])
+
+    async def covering(self, connection: AsyncConnection, latitude: float, longitude: float) -> list[UUID]:
+        """The ids of the service areas whose polygon covers the point."""
+        version = (await connection.execute(select(area_version.c.version))).scalar_one()
+        if version != self._version:
+            area = models.service_area
+            polygons = select(area.c.id, area.c.geojson).where(area.c.geojson.is_not(None))
+            rows = (await connection.execute(polygons)).all()
+            geometries = [area_geometry(row.geojson) for row in rows]
+            shapely.prepare(geometries)
+            self._ids, self._tree, self._version = [row.id for row in rows], shapely.STRtree(geometries), version
+        found = self._tree.query(shapely.Point(longitude, latitude), predicate="covered_by")
+        return [self._ids[index] for index in found]
 
 
 class PostgresText:
@@ -253,11 +266,6 @@ class CommonWords:
             count = (await connection.execute(select(func.count()).select_from(found))).scalar_one()
             self._common[term] = count >= self._threshold
         return self._common[term]
-
-
-@lru_cache(maxsize=4096)
-def _polygon(geojson: str) -> Any:
-    return area_geometry(geojson)
 
 
 @dataclass(frozen=True)
@@ -381,13 +389,12 @@ class DatabaseSearchEngine:
         )
         if not analysis.categories:
             return words
-        # Driven by the (few) listings in the named categories, each checked for the words on its own.
+        # Read from the listings in the named categories, fewer than those that have any of the words.
         in_named = named.distinct().subquery("named")
-        unmatched = self.dialect.lacks(match)
         rest = (
             select(*listings(literal(0.0), literal(1.0)))
             .select_from(in_named.join(doc, doc.c.key == in_named.c.key))
-            .where(unmatched, *filters)
+            .where(self.dialect.lacks(match), *filters)
         )
         return union_all(words, rest)
 
@@ -509,6 +516,11 @@ class DatabaseSearchEngine:
             near = case((doc.c.latitude.is_(None), REACHABLE), else_=1.0 / (1.0 + distance / NEAR_KM))
         result: ColumnElement[float] = blend(text_score, in_category, near, verified)
         return result
+
+
+def _fts_match(expression: str) -> ColumnElement[bool]:
+    """SQLite's full-text condition: the FTS5 query ``expression`` matches the row of ``search_fts``."""
+    return literal_column("search_fts").op("MATCH", is_comparison=True)(expression)
 
 
 def _in_category_keys(codes: Collection[str]) -> Select[Any]:
