@@ -5,8 +5,8 @@ asked for), with closed services kept so that matching can say why they are left
 is found only when the area covers the client (however far its site), one that names none only within ``RADIUS_KM``.
 In the same statement the database keeps, for each group of categories (the caller's: one per need, say), the
 ``PER_GROUP`` services nearest the client, each by its nearest site; a group never crowds out another, and only the
-services kept leave the database, with their exact distance (PostGIS on PostgreSQL, haversine on SQLite). Those are described, with the
-facts the eligibility rules read, in a few set-based queries.
+services kept leave the database, with their exact distance (PostGIS on PostgreSQL, haversine on SQLite). Those
+are described, with the facts the eligibility rules read, in a few set-based queries.
 """
 
 from collections import defaultdict
