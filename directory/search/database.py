@@ -421,7 +421,7 @@ class DatabaseSearchEngine:
         analysis = analyse(query.text, await self.vocabulary.known(connection), self.lay_words)
         covering = await self._covering_services(connection, query)
         match = await self._text_match(connection, analysis.terms) if analysis.terms else None
-        narrowing = self._narrowing(query, analysis, match, covering)
+        narrowing = self._narrowing(analysis, match)
         filters = self._filters(connection, query, covering)
         if query.open_at is not None:
             at = query.open_at
@@ -437,29 +437,18 @@ class DatabaseSearchEngine:
         distinctive = [term for term in terms if term not in common]
         return self.dialect.text_match(distinctive or terms, every=not distinctive)
 
-    def _narrowing(
-        self,
-        query: SearchQuery,
-        analysis: Analysis,
-        match: TextMatch | None,
-        covering: ColumnElement[bool] | None,
-    ) -> list[ColumnElement[bool]]:
-        """The listings an index finds are read first, and every other condition is checked on those alone: the
-        listings that match the words or sit in a category a lay phrase among them names; without words, those in
-        the chosen categories, else those near the searcher or serving their area."""
-        if match is not None:
-            keys: Select[Any] | CompoundSelect[Any] = match.keys
-            if analysis.categories:
-                keys = union(keys, _in_category_keys(analysis.categories))
-            return [doc.c.key.in_(keys)]
-        if query.categories:
-            return []  # the filter on the chosen categories reads them through search_category
-        if query.latitude is None or query.longitude is None or covering is None:
+    def _narrowing(self, analysis: Analysis, match: TextMatch | None) -> list[ColumnElement[bool]]:
+        """The listings that match the words or sit in a category a lay phrase among them names, read first through
+        their indexes (the search statement joins them; ``service_ids`` and opening hours read this condition).
+        Without words the filters narrow by themselves: the chosen categories through ``search_category``, the
+        place through each branch of its ``OR`` (the listings near the point, without a site, or serving the
+        place), which both databases read index by index."""
+        if match is None:
             return []
-        nearby = select(doc.c.key).where(self.dialect.within(query.latitude, query.longitude, query.radius_km))
-        unlocated = select(doc.c.key).where(doc.c.latitude.is_(None))
-        covered = select(doc.c.key).where(covering)
-        return [doc.c.key.in_(union(nearby, unlocated, covered))]
+        keys: Select[Any] | CompoundSelect[Any] = match.keys
+        if analysis.categories:
+            keys = union(keys, _in_category_keys(analysis.categories))
+        return [doc.c.key.in_(keys)]
 
     def _filters(
         self, connection: AsyncConnection, query: SearchQuery, covering: ColumnElement[bool] | None
