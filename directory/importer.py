@@ -296,21 +296,12 @@ def _differs(row: dict[str, Any], stored: dict[str, Any]) -> bool:
 
 
 def _with_area_columns(row: dict[str, Any]) -> dict[str, Any]:
-    """Service areas keep a machine-usable form of their extent beside the HSDS fields: the GeoJSON with its
-    bounding box (a cheap prefilter before the exact polygon test), or the US state a text extent names.
-    ZIP lists go to service_area_postal_code."""
-    derived: dict[str, Any] = dict.fromkeys(("geojson", "min_lat", "min_lon", "max_lat", "max_lon", "state"))
+    """Service areas keep a machine-usable form of their extent beside the HSDS fields: the GeoJSON, validated, or
+    the US state a text extent names. ZIP lists go to service_area_postal_code."""
+    derived: dict[str, Any] = dict.fromkeys(("geojson", "state"))
     extent, extent_type = row.get("extent"), (row.get("extent_type") or "").lower()
     if extent and extent_type == "geojson":
-        geometry = area_geometry(extent)
-        min_lon, min_lat, max_lon, max_lat = geometry.bounds
-        derived |= {
-            "geojson": msgspec.json.encode(geometry.__geo_interface__).decode(),
-            "min_lat": min_lat,
-            "min_lon": min_lon,
-            "max_lat": max_lat,
-            "max_lon": max_lon,
-        }
+        derived["geojson"] = msgspec.json.encode(area_geometry(extent).__geo_interface__).decode()
     elif extent and extent_type == "text":
         derived["state"] = named_area(extent)[0]
     return {**row, **derived}

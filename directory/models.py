@@ -82,13 +82,9 @@ funding = _table("funding")
 organization_identifier = _table("organization_identifier")
 service_area = _table(
     "service_area",
-    # Derived at import from extent/extent_type: the area as GeoJSON with its bounding box (a cheap prefilter
-    # before the exact polygon test), or the US state it names. ZIP lists go to service_area_postal_code.
+    # Derived at import from extent/extent_type: the area as GeoJSON, or the US state it names. ZIP lists go to
+    # service_area_postal_code.
     Column("geojson", Text()),
-    Column("min_lat", Float()),
-    Column("min_lon", Float()),
-    Column("max_lat", Float()),
-    Column("max_lon", Float()),
     Column("state", String(2), index=True),
 )
 required_document = _table("required_document")
