@@ -380,15 +380,11 @@ class DatabaseSearchEngine:
         category the words name (``listings(relevance, in_category)``), then those in such a category that the
         words do not match. The text index is read once and joined to the listings; the relevance, its dearest
         part, is computed only for the listings that pass the filters."""
-        named = _in_category_keys(analysis.categories)
-        in_category = case((doc.c.key.in_(named), 1.0), else_=0.0) if analysis.categories else literal(0.0)
-        words = (
-            select(*listings(match.relevance, in_category))
-            .select_from(match.source.join(doc, doc.c.key == match.key))
-            .where(match.condition, *filters)
-        )
+        words = select().select_from(match.source.join(doc, doc.c.key == match.key)).where(match.condition, *filters)
         if not analysis.categories:
-            return words
+            return words.add_columns(*listings(match.relevance, literal(0.0)))
+        named = _in_category_keys(analysis.categories)
+        words = words.add_columns(*listings(match.relevance, case((doc.c.key.in_(named), 1.0), else_=0.0)))
         # Read from the listings in the named categories, fewer than those that have any of the words.
         in_named = named.distinct().subquery("named")
         rest = (
