@@ -16,6 +16,7 @@ from directory.search.database import DatabaseSearchEngine
 from directory.search.meili import MeiliSearchEngine
 from directory.search.query import SearchQuery, SearchUnavailable
 from tests.helpers import cli, query
+from tests.referrals.vignettes import AT, ahc
 from tests.search.conftest import MeiliCatalog
 from tests.search.fake_meili import FakeMeilisearch
 from waypost.app import create_app
@@ -151,6 +152,25 @@ async def test_service_ids_without_words_page_through_every_document(
         await engine.dispose()
     assert len(expected) > 50 and found == expected
     assert worded and worded <= expected
+
+
+async def test_a_match_proposes_the_same_services_through_either_engine(meili_catalog: MeiliCatalog) -> None:
+    # Matching reads its candidates through the engine's ``listings``: Meilisearch's are the services it finds.
+    body = {
+        "client": {"age": 40, "sex": "female", "postal_code": "97233", "situations": []},
+        "responses": [ahc(food_worry="LA28397-0", housing="LA31994-9")],
+        "at": AT,
+    }
+    proposed = {}
+    for engine in ("auto", "meilisearch"):  # auto: the database's own engine
+        async with client(meili_catalog, engine) as c:
+            response = await c.post("/api/v1/match", json=body)
+        assert response.status_code == 200, response.text
+        result = response.json()
+        proposed[engine] = [
+            [proposal["service"]["id"] for proposal in group["proposals"]] for group in result["proposals"]
+        ]
+    assert any(proposed["auto"]) and proposed["meilisearch"] == proposed["auto"]
 
 
 async def test_health_reports_meilisearch_and_an_unreachable_server_is_503_not_500(
