@@ -157,15 +157,15 @@ async def build_hits(
 
 def _matched(document: Any, analysis: Analysis) -> list[str]:
     """Which query words matched which field, and which categories the words pointed to, in words for people."""
-    fields = {
-        "name": words(document.name_text or ""),
-        "category": words(document.category_text or ""),
-        "description": words(" ".join(t for t in (document.description_text, document.description_es) if t)),
-        "eligibility": words(document.eligibility_text or ""),
-    }
-    found = [
-        f"{term} ({field})" for term in analysis.terms for field, vocabulary in fields.items() if _has(vocabulary, term)
-    ]
+    found: list[str] = []
+    if analysis.terms:  # splitting the texts into words is most of a hit's cost: only when there are words to find
+        fields = {
+            "name": words(document.name_text or ""),
+            "category": words(document.category_text or ""),
+            "description": words(" ".join(t for t in (document.description_text, document.description_es) if t)),
+            "eligibility": words(document.eligibility_text or ""),
+        }
+        found = [f"{term} ({f})" for term in analysis.terms for f, known in fields.items() if _has(known, term)]
     found += [f"category {code}" for code in sorted(analysis.categories) if f" {code} " in document.category_codes]
     return list(dict.fromkeys(found))
 
