@@ -3,21 +3,21 @@
 The search engine decides which listings serve the client's place (its ``listings`` conditions, over every category
 asked for), with closed services kept so that matching can say why they are left out: a service that names its area
 is found only when the area covers the client (however far its site), one that names none only within ``RADIUS_KM``.
-In the same statement the database keeps, for each group of categories (the caller's: one per need, say), the
-``PER_GROUP`` services nearest the client, each by its nearest site; a group never crowds out another, and only the
-services kept leave the database, with their exact distance (PostGIS on PostgreSQL, haversine on SQLite). Those
-are described, with the facts the eligibility rules read, in a few set-based queries.
+The database lists those listings nearest first, and for each group of categories (the caller's: one per need,
+say) the ``PER_GROUP`` services nearest the client are kept, each by its nearest site; a group never crowds out
+another. The listings kept are read again with their exact distance (PostGIS on PostgreSQL, haversine on SQLite)
+and described, with the facts the eligibility rules read, in a few set-based queries.
 """
 
 from collections import defaultdict
-from collections.abc import Collection, Sequence
+from collections.abc import AsyncIterable, Collection, Sequence
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, cast, get_args
 from uuid import UUID
 
 import msgspec
-from sqlalchemy import ColumnElement, Select, case, func, or_, select, union
+from sqlalchemy import ColumnElement, Select, case, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from directory import geo, models
@@ -90,42 +90,48 @@ async def find(
     )
     async with engine.connect() as connection:
         serving = await search.listings(connection, query)
-        nearest = {row.service_id: row for row in await connection.execute(_nearest(connection, place, serving, asked))}
-        return await _describe(connection, vocabularies, nearest, at, default_timezone) if nearest else []
+        # Streamed: the groups are usually full long before the last of the listings (10k around a metro's ZIP at
+        # 100k services), which are then never read.
+        async with connection.stream(_by_nearness(place, serving)) as listings:
+            kept = await _nearest_in_groups(listings, asked)
+        if not kept:
+            return []
+        nearest = {row.service_id: row for row in await connection.execute(_listings(connection, place, kept))}
+        return await _describe(connection, vocabularies, nearest, at, default_timezone)
 
 
-def _nearest(
-    connection: AsyncConnection, place: Place, serving: Sequence[ColumnElement[bool]], groups: Sequence[Sequence[str]]
-) -> Select[Any]:
-    """The nearest listing of each of the ``PER_GROUP`` services nearest the client in each group, with its distance.
-    A listing without a site (a hotline) serves the client where they are and counts as nearest; ties go by listing
-    id, so the same catalog always gives the same candidates."""
-    near = database.flat_km2(place.latitude, place.longitude)
-    order = (func.coalesce(near, 0.0), doc.c.id)
-    # Each service's nearest listing: every listing of a service has the service's categories.
-    listing = (
-        select(
-            doc.c.id,
-            doc.c.service_id,
-            doc.c.category_codes,
-            func.coalesce(near, 0.0).label("near"),
-            func.row_number().over(partition_by=doc.c.service_id, order_by=order).label("site"),
-        )
-        .where(*serving)
-        # Computed once: each group reads it.
-        .cte("listing")
-        .prefix_with("MATERIALIZED")
-    )
-    nearest_in_groups = [
-        select(listing.c.id)
-        .where(listing.c.site == 1, or_(*(listing.c.category_codes.like(f"% {code} %") for code in codes)))
-        .order_by(listing.c.near, listing.c.id)
-        .limit(PER_GROUP)
-        .subquery()
-        for codes in groups
-    ]
-    kept = union(*(select(group.c.id) for group in nearest_in_groups)).subquery("kept")
-    # What matching reads of the listings kept, with their exact distance.
+def _by_nearness(place: Place, serving: Sequence[ColumnElement[bool]]) -> Select[Any]:
+    """Every listing that serves the client, nearest first. A listing without a site (a hotline) serves the client
+    where they are and counts as nearest; ties go by listing id, so the same catalog always gives the same
+    candidates."""
+    near = func.coalesce(database.flat_km2(place.latitude, place.longitude), 0.0)
+    return select(doc.c.key, doc.c.service_id, doc.c.category_codes).where(*serving).order_by(near, doc.c.id)
+
+
+async def _nearest_in_groups(listings: AsyncIterable[Any], groups: Sequence[Sequence[str]]) -> set[int]:
+    """The keys of the nearest listing of each of the ``PER_GROUP`` services nearest the client in each group, from
+    the listings in order of nearness: a service's first listing is its nearest. A group never crowds out another.
+    Chosen here rather than in SQL, where numbering every listing of each service and ranking each group took
+    longer than reading the listings nearest first until the groups are full (SQLite, 100k services: match p50 148 ->
+    124 ms, p95 268 -> 194 ms; PostgreSQL the same either way)."""
+    wanted = [[f" {code} " for code in codes] for codes in groups]
+    found: list[list[int]] = [[] for _ in groups]
+    services: set[UUID] = set()
+    async for listing in listings:
+        if listing.service_id in services:
+            continue
+        services.add(listing.service_id)
+        for codes, keys in zip(wanted, found, strict=True):
+            if len(keys) < PER_GROUP and any(code in listing.category_codes for code in codes):
+                keys.append(listing.key)
+        if all(len(keys) == PER_GROUP for keys in found):
+            break
+    return {key for keys in found for key in keys}
+
+
+def _listings(connection: AsyncConnection, place: Place, keys: Collection[int]) -> Select[Any]:
+    """What matching reads of the listings kept, with their exact distance (PostGIS on PostgreSQL, haversine on
+    SQLite)."""
     return select(
         doc.c.id,
         doc.c.service_id,
@@ -134,7 +140,7 @@ def _nearest(
         doc.c.free,
         doc.c.has_service_area,
         database.dialect(connection.dialect.name).distance_km(place.latitude, place.longitude).label("distance_km"),
-    ).join_from(kept, doc, doc.c.id == kept.c.id)
+    ).where(among(connection, doc.c.key, list(keys)))
 
 
 async def _describe(

@@ -245,7 +245,7 @@ class PostgresText:
         """The polygons that the index finds around the point and that cover it on the plane of longitude and
         latitude, as shapely tests them on SQLite: the geodesic test of geography costs four times as much (a
         metro's thousand polygons: 11 -> 2.5 ms), and the two differ only along edges hundreds of km long."""
-        geog = literal_column("service_area.geog")
+        geog: ColumnElement[Any] = literal_column("service_area.geog")
         point = f"SRID=4326;POINT({longitude!r} {latitude!r})"
         return and_(
             geog.op("&&")(func.ST_GeogFromText(point)),
