@@ -11,9 +11,9 @@ each database, and sequential HTTP p95 <= 1.5x the in-process p95.
 The catalogs come from ``waypost generate`` and go in through ``waypost import``, one database per size and
 dialect (PostgreSQL: ``waypost_bench_search_<size>``, created fresh, vacuumed and analysed after the import). A 100k
 import takes about two minutes per database, so ``--keep DIR`` keeps the generated files and the databases and
-reuses them on the next run when they hold the expected number of services (delete DIR, or the databases, after
-changing how search documents are built). Without ``--keep`` everything goes in a temporary folder and the
-PostgreSQL databases are dropped at the end.
+reuses them on the next run, brought up to the latest migration, when they hold the expected number of services
+(delete DIR, or the databases, after changing how search documents are built). Without ``--keep`` everything goes
+in a temporary folder and the PostgreSQL databases are dropped at the end.
 
 The query mix is drawn from one seeded ``random.Random`` (``--seed``), so every run asks the same questions: 40%
 text + the ZIP of a metro the generator populates, 20% text only, 15% a category + ZIP, 10% text + language=es +
@@ -311,14 +311,21 @@ def _sqlite(size: int, folder: Path, source: Path) -> str:
     if path.exists():
         try:
             with sqlite3.connect(path) as c:
-                if c.execute("SELECT count(*) FROM service").fetchone()[0] == size:
-                    return f"sqlite+aiosqlite:///{path}"
+                kept = c.execute("SELECT count(*) FROM service").fetchone()[0] == size
         except sqlite3.Error:
-            pass
+            kept = False
+        if kept:
+            return _upgraded(f"sqlite+aiosqlite:///{path}")
         for leftover in folder.glob("search.sqlite3*"):
             leftover.unlink()
     url = f"sqlite+aiosqlite:///{path}"
     _import(source, url, f"sqlite ({size})")
+    return url
+
+
+def _upgraded(url: str) -> str:
+    """A kept catalog brought up to the latest migration, so that it is measured with the code's indexes."""
+    _waypost("db", "upgrade", database_url=url)
     return url
 
 
@@ -335,7 +342,7 @@ def _postgres(size: int, admin_url: str, source: Path) -> str:
                 with psycopg.connect(_libpq(url)) as c:
                     row = c.execute("SELECT count(*) FROM service").fetchone()
                 if row is not None and row[0] == size:
-                    return url
+                    return _upgraded(url)
             except psycopg.Error:
                 pass
         admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")

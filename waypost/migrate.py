@@ -24,9 +24,9 @@ def downgrade(database_url: str, revision: str) -> None:
 
 
 def include_object(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
-    """What autogenerate compares: not PostGIS's table, nor SQLite's full-text index and service-area change count,
-    nor the dialect-only columns the migrations add."""
-    dialect_only = ("spatial_ref_sys", "service_area_version")
-    if type_ == "table" and name is not None and (name in dialect_only or name.startswith("search_fts")):
+    """What autogenerate compares: not PostGIS's table, nor SQLite's full-text index, service-area change count and
+    covering place index, nor the dialect-only columns the migrations add."""
+    dialect_only = ("spatial_ref_sys", "service_area_version", "ix_search_document_place")
+    if name in dialect_only or (type_ == "table" and name is not None and name.startswith("search_fts")):
         return False
     return not (reflected and compare_to is None and name is not None and name.endswith(("geog", "tsv", "trgm")))

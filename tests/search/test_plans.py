@@ -87,3 +87,11 @@ def test_words_are_found_through_the_text_index_and_joined_to_their_listings(
         # PostgreSQL may start from the listings near the ZIP instead, when it reckons they are fewer, and check
         # each one's text row by its key.
         assert "ix_search_text_tsv" in plan or "Bitmap Index Scan on pk_search_text" in plan, plan
+
+
+def test_sqlite_weighs_the_listings_near_a_point_from_an_index_alone(seeded_database_url: str) -> None:
+    if not seeded_database_url.startswith("sqlite"):
+        pytest.skip("PostgreSQL finds the listings near a point through the GiST index on geog")
+    sql, parameters = _ranking_statement(_statements(seeded_database_url, SEARCHES["filters around a point"]))
+    plan = _plan(seeded_database_url, sql, parameters)
+    assert "USING COVERING INDEX ix_search_document_place" in plan, plan
