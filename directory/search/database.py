@@ -454,9 +454,8 @@ class DatabaseSearchEngine:
         analysis = analyse(query.text, await self.vocabulary.known(connection), self.lay_words)
         covering = await self._covering_services(connection, query)
         match = await self._text_match(connection, analysis.terms) if analysis.terms else None
-        plan = Plan(analysis, match, self._narrowing(analysis, match), self._filters(connection, query), [])
-        if covering is not None and query.latitude is not None and query.longitude is not None:
-            plan.places.extend(self._places(query.latitude, query.longitude, query.radius_km, covering))
+        places = self._places(query, covering)
+        plan = Plan(analysis, match, self._narrowing(analysis, match), self._filters(connection, query), places)
         if query.open_at is not None:
             at = query.open_at
             plan.filters.append(await opening.open_at(connection, at, self.default_timezone, plan.conditions))
@@ -508,16 +507,17 @@ class DatabaseSearchEngine:
             conditions.append(doc.c.free.is_(True))
         return conditions
 
-    def _places(
-        self, latitude: float, longitude: float, radius_km: float, covering: ColumnElement[bool]
-    ) -> list[ColumnElement[bool]]:
+    def _places(self, query: SearchQuery, covering: ColumnElement[bool] | None) -> list[ColumnElement[bool]]:
         """The ways a listing serves the searcher's place: its service's area covers the point, wherever its sites
-        are; or its service names no area and the listing has no site (a hotline), or a site within the radius."""
+        are; or its service names no area and the listing has no site (a hotline), or a site within the radius.
+        They never overlap, so their listings can be read apart and added up."""
+        if query.latitude is None or query.longitude is None or covering is None:
+            return []
         no_area = not_(doc.c.has_service_area)
         return [
             covering,
             and_(no_area, doc.c.latitude.is_(None)),
-            and_(no_area, self.dialect.within(latitude, longitude, radius_km)),
+            and_(no_area, self.dialect.within(query.latitude, query.longitude, query.radius_km)),
         ]
 
     async def _covering_services(self, connection: AsyncConnection, query: SearchQuery) -> ColumnElement[bool] | None:
