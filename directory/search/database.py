@@ -12,7 +12,7 @@ hours are evaluated in Python for the listings that otherwise match (``opening``
 import math
 import time
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -304,6 +304,7 @@ class Plan:
     narrowing: list[ColumnElement[bool]]
     filters: list[ColumnElement[bool]]
     places: list[ColumnElement[bool]]
+    open: ColumnElement[bool] | None = None  # open at the time asked for
 
     @property
     def served(self) -> list[ColumnElement[bool]]:
@@ -311,7 +312,7 @@ class Plan:
 
     @property
     def conditions(self) -> list[ColumnElement[bool]]:
-        return [*self.narrowing, *self.filters, *self.served]
+        return [*self.narrowing, *self.filters, *self.served, *([] if self.open is None else [self.open])]
 
 
 class DatabaseSearchEngine:
@@ -376,6 +377,11 @@ class DatabaseSearchEngine:
             )
         else:
             found = self._matching(plan.match, plan.analysis, [*plan.filters, *plan.served], listings)
+        if plan.open is not None:
+            # Checked on the matches once they are found: among the other filters, it led PostgreSQL to read every
+            # text row in key order to test each listing's hours as it went.
+            found_all = found.cte("found").prefix_with("MATERIALIZED")
+            found = select(found_all).join_from(found_all, doc, doc.c.key == found_all.c.key).where(plan.open)
         matches = found.cte("matches").prefix_with("MATERIALIZED")
         order = [matches.c.score.desc(), matches.c.distance_km.asc().nulls_last(), matches.c.id]
         page = select(matches).order_by(*order).limit(query.per_page).offset(offset).subquery("page")
@@ -456,10 +462,10 @@ class DatabaseSearchEngine:
         match = await self._text_match(connection, analysis.terms) if analysis.terms else None
         places = self._places(query, covering)
         plan = Plan(analysis, match, self._narrowing(analysis, match), self._filters(connection, query), places)
-        if query.open_at is not None:
-            at = query.open_at
-            plan.filters.append(await opening.open_at(connection, at, self.default_timezone, plan.conditions))
-        return plan
+        if query.open_at is None:
+            return plan
+        open_then = await opening.open_at(connection, query.open_at, self.default_timezone, plan.conditions)
+        return replace(plan, open=open_then)
 
     async def _text_match(self, connection: AsyncConnection, terms: Sequence[str]) -> TextMatch:
         """How the words match. A word that most listings share ("services", "help") says little about what is
