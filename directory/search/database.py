@@ -164,12 +164,11 @@ class SqliteText:
         temporary index, rather than the index being asked again for each listing."""
         return doc.c.key.not_in(match.keys)
 
-    def place_parts(self, places: Sequence[ColumnElement[bool]]) -> list[ColumnElement[bool]]:
-        """A search without words is read one way of serving the place at a time (a union), each through its own
-        index: the listings near the point then come from ix_search_document_place alone (migration 0009), where
-        the ``OR`` of the three made SQLite look up every listing within the radius (filters around a point at
-        100k services: p50 139 -> 74 ms)."""
-        return list(places)
+    # A search without words is read one way of serving the place at a time (a union), each through its own
+    # index: the listings near the point then come from ix_search_document_place alone (migration 0009), where the
+    # OR of the three made SQLite look up every listing within the radius (filters around a point at 100k services:
+    # p50 139 -> 74 ms).
+    places_apart = True
 
     async def covering_polygons(self, connection: AsyncConnection, latitude: float, longitude: float) -> Any:
         covering = await self.polygons.covering(connection, latitude, longitude)
@@ -249,22 +248,17 @@ class PostgresText:
         planner would otherwise hash every listing the words match, read by a sequential scan of the texts."""
         return ~exists().where(match.key == doc.c.key, match.condition).select_from(match.source)
 
-    def place_parts(self, places: Sequence[ColumnElement[bool]]) -> list[ColumnElement[bool]]:
-        """The ways of serving the place as one condition, which PostgreSQL reads as one ``BitmapOr`` of their
-        indexes: a union of the three read the listings once for each (filters around a point: p50 137 -> 196
-        ms)."""
-        return [or_(*places)] if places else []
+    # The ways of serving the place stay one condition, which PostgreSQL reads as one BitmapOr of their indexes: a
+    # union of the three read the listings once for each (filters around a point: p50 137 -> 196 ms).
+    places_apart = False
 
     async def covering_polygons(self, connection: AsyncConnection, latitude: float, longitude: float) -> Any:
         """The polygons that the index finds around the point and that cover it on the plane of longitude and
         latitude, as shapely tests them on SQLite: the geodesic test of geography costs four times as much (a
         metro's thousand polygons: 11 -> 2.5 ms), and the two differ only along edges hundreds of km long."""
         geog: ColumnElement[Any] = literal_column("service_area.geog")
-        point = f"SRID=4326;POINT({longitude!r} {latitude!r})"
-        return and_(
-            geog.op("&&")(func.ST_GeogFromText(point)),
-            func.ST_Covers(func.geometry(geog), func.ST_GeomFromEWKT(point)),
-        )
+        point = self._point(latitude, longitude)
+        return and_(geog.op("&&")(point), func.ST_Covers(func.geometry(geog), func.geometry(point)))
 
 
 class CommonWords:
@@ -368,7 +362,7 @@ class DatabaseSearchEngine:
         found: Select[Any] | CompoundSelect[Any]
         if plan.match is None:
             # Chosen categories narrow a search better than its place, which is then one condition.
-            parts = plan.served if query.categories else self.dialect.place_parts(plan.places)
+            parts = plan.places if self.dialect.places_apart and not query.categories else plan.served
             found = union_all(
                 *(
                     select(*listings(literal(0.0), literal(0.0))).where(*plan.narrowing, *plan.filters, part)
@@ -481,7 +475,7 @@ class DatabaseSearchEngine:
         their indexes (the search statement joins them; ``service_ids`` and opening hours read this condition).
         Without words the filters narrow by themselves: the chosen categories through ``search_category``, the
         place through the index of each way of serving it (the listings near the point, without a site, or whose
-        area covers it; ``place_parts``)."""
+        area covers it; ``places_apart``)."""
         if match is None:
             return []
         keys: Select[Any] | CompoundSelect[Any] = match.keys
