@@ -12,7 +12,7 @@ from functools import cache
 import zipcodes
 
 EARTH_RADIUS_KM = 6371.0088
-_CELL_DEGREES = 0.5  # grid for the nearest-ZIP lookup
+CELL_DEGREES = 0.5  # the grid of cells the nearest-ZIP lookup and search place codes use
 
 
 @dataclass(frozen=True)
@@ -42,12 +42,13 @@ def _postal_codes() -> dict[str, PostalCode]:
 def _grid() -> dict[tuple[int, int], list[PostalCode]]:
     grid: dict[tuple[int, int], list[PostalCode]] = defaultdict(list)
     for place in _postal_codes().values():
-        grid[_cell(place.latitude, place.longitude)].append(place)
+        grid[cell(place.latitude, place.longitude)].append(place)
     return grid
 
 
-def _cell(latitude: float, longitude: float) -> tuple[int, int]:
-    return math.floor(latitude / _CELL_DEGREES), math.floor(longitude / _CELL_DEGREES)
+def cell(latitude: float, longitude: float) -> tuple[int, int]:
+    """The (row, column) of the CELL_DEGREES grid cell that holds the point."""
+    return math.floor(latitude / CELL_DEGREES), math.floor(longitude / CELL_DEGREES)
 
 
 def postal_code(code: str) -> PostalCode | None:
@@ -57,7 +58,7 @@ def postal_code(code: str) -> PostalCode | None:
 
 def nearest_postal_code(latitude: float, longitude: float, within_km: float = 50) -> PostalCode | None:
     """The ZIP whose centroid is nearest the point, if one is within ``within_km`` (so not at sea or abroad)."""
-    row, column = _cell(latitude, longitude)
+    row, column = cell(latitude, longitude)
     candidates = [
         place
         for d_row in (-1, 0, 1)
@@ -80,6 +81,9 @@ def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 
 def bounding_box(latitude: float, longitude: float, radius_km: float) -> tuple[float, float, float, float]:
     """(min_lat, min_lon, max_lat, max_lon) of a box that contains the circle: a cheap, index-friendly prefilter."""
-    d_lat = math.degrees(radius_km / EARTH_RADIUS_KM)
-    d_lon = math.degrees(radius_km / (EARTH_RADIUS_KM * max(math.cos(math.radians(latitude)), 1e-6)))
+    angle = radius_km / EARTH_RADIUS_KM
+    # The circle reaches furthest east and west at asin(sin(angle) / cos(latitude)), a little beyond
+    # angle / cos(latitude); a circle around a pole spans every longitude.
+    reach = math.sin(angle) / max(math.cos(math.radians(latitude)), 1e-12)
+    d_lat, d_lon = math.degrees(angle), math.degrees(math.asin(reach)) if reach < 1 else 180.0
     return latitude - d_lat, longitude - d_lon, latitude + d_lat, longitude + d_lon
