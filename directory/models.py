@@ -182,6 +182,9 @@ search_text = Table(
     # Descriptions are most of the text: the Spanish one apart, so that PostgreSQL stems each with its own
     # language's configuration instead of parsing both with both.
     Column("description_es", Text()),
+    # Where the listing serves, as place codes (directory.search.places), space-separated: PostgreSQL indexes them
+    # beside the words (migration 0010).
+    Column("place_codes", Text(), nullable=False),
 )
 
 # Each search document's category codes (with their parents), one row each: how a search for a category finds its

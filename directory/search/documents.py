@@ -17,7 +17,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from directory import models
-from directory.search import opening, outbox
+from directory.search import opening, outbox, places
+from directory.validation import area_geometry
 from directory.vocabularies import Vocabularies
 from waypost.db import among, bulk_insert
 
@@ -124,7 +125,11 @@ class DocumentWriter:
             connection, codes.c.service_area_id, service_of_area, codes.c.service_area_id, codes.c.postal_code
         ):
             covered[service_of_area[row.service_area_id]].add(row.postal_code)
-        bounded = {r.service_id for r in area_rows if r.geojson} | set(covered)
+        polygon_bounds: dict[UUID, list[tuple[float, float, float, float]]] = defaultdict(list)
+        for r in area_rows:
+            if r.geojson:
+                polygon_bounds[r.service_id].append(area_geometry(r.geojson).bounds)
+        bounded = set(polygon_bounds) | set(covered)
         free: set[UUID] = set()
         for row in await _rows(
             connection, cost.c.service_id, service_ids, cost.c.service_id, cost.c.amount, cost.c.option
@@ -145,18 +150,20 @@ class DocumentWriter:
                 location = locations.get(at_location.location_id) if at_location else None
                 offered = languages[service.id] | (languages[location.id] if location else set())
                 document_id = at_location.id if at_location else service.id
-                documents.append(
-                    {
-                        **base,
-                        "id": document_id,
-                        "service_at_location_id": at_location.id if at_location else None,
-                        "location_id": location.id if location else None,
-                        "language_codes": _codes(offered or {DEFAULT_LANGUAGE}),
-                        "latitude": location.latitude if location else None,
-                        "longitude": location.longitude if location else None,
-                    }
+                document = {
+                    **base,
+                    "id": document_id,
+                    "service_at_location_id": at_location.id if at_location else None,
+                    "location_id": location.id if location else None,
+                    "language_codes": _codes(offered or {DEFAULT_LANGUAGE}),
+                    "latitude": location.latitude if location else None,
+                    "longitude": location.longitude if location else None,
+                }
+                documents.append(document)
+                place_codes = places.document_codes(
+                    document["latitude"], document["longitude"], covered[service.id], polygon_bounds[service.id]
                 )
-                texts[document_id] = text
+                texts[document_id] = {**text, "place_codes": place_codes}
         # Weekly spans name their schedule's zone or none (the default, applied when searching), so the default
         # given here never reaches what is stored.
         listings = [

@@ -1,0 +1,64 @@
+"""Place codes: the places a search document serves, written as words an index can hold beside the text's.
+
+A listing serves a searcher's place in one of three ways (``DatabaseSearchEngine._places``): its service's area
+covers the point (a state or ZIP code the area names, or a polygon); or its service names no area and the listing has
+no site; or a site within the radius. A document's codes say the same coarsely: ``area:WA`` and ``area:98104`` for
+the states and ZIP codes its area names, ``cell:94:-245`` for the grid cell (``geo.cell``) of its site or for each
+cell its polygons' bounding boxes touch (``wide`` for a polygon larger than WIDE_CELLS cells), ``anywhere`` for a
+listing with neither area nor site. A search near a point asks for every code that could serve it; the listings with
+one of them are a superset of those that serve the point, which the exact conditions then decide. PostgreSQL indexes
+the codes beside the words (migration 0010), so that its text index and the place's are intersected before a single
+listing is read.
+"""
+
+from collections.abc import Collection, Iterable
+
+from directory import geo
+
+WIDE_CELLS = 64  # a polygon whose bounding box touches more cells (4 x 4 degrees) is written "wide"
+SEARCH_CELLS = 400  # a search whose radius touches more cells than this is not narrowed by codes
+ANYWHERE, WIDE = "anywhere", "wide"
+
+
+def _cells(min_lat: float, min_lon: float, max_lat: float, max_lon: float, most: int) -> list[str] | None:
+    """The codes of the cells a box touches; ``None`` when there are more than ``most`` or the box crosses the
+    antimeridian (whose cells are numbered from both ends)."""
+    if min_lon < -180 or max_lon > 180:
+        return None
+    (low_row, low_column), (high_row, high_column) = geo.cell(min_lat, min_lon), geo.cell(max_lat, max_lon)
+    if (high_row - low_row + 1) * (high_column - low_column + 1) > most:
+        return None
+    return [
+        f"cell:{row}:{column}" for row in range(low_row, high_row + 1) for column in range(low_column, high_column + 1)
+    ]
+
+
+def document_codes(
+    latitude: float | None,
+    longitude: float | None,
+    area_codes: Collection[str],
+    polygon_bounds: Iterable[tuple[float, float, float, float]],
+) -> str:
+    """The place codes of a listing, space-separated: from its service's area (the states and ZIP codes it names,
+    and the bounds of its polygons as shapely gives them, west, south, east, north) when it has one, else from its
+    site."""
+    codes = {f"area:{code}" for code in area_codes}
+    for west, south, east, north in polygon_bounds:
+        codes.update(_cells(south, west, north, east, WIDE_CELLS) or [WIDE])
+    if not codes:
+        if latitude is None or longitude is None:
+            codes.add(ANYWHERE)
+        else:
+            row, column = geo.cell(latitude, longitude)
+            codes.add(f"cell:{row}:{column}")
+    return " ".join(sorted(codes))
+
+
+def search_codes(
+    latitude: float, longitude: float, radius_km: float, state: str | None, postal_code: str | None
+) -> list[str] | None:
+    """The codes a listing that serves the point may have, or ``None`` when the radius is too wide to narrow by."""
+    cells = _cells(*geo.bounding_box(latitude, longitude, radius_km), SEARCH_CELLS)
+    if cells is None:
+        return None
+    return [*cells, WIDE, ANYWHERE, *(f"area:{code}" for code in (state, postal_code) if code)]

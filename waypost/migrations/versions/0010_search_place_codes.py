@@ -1,0 +1,55 @@
+"""Place codes beside each listing's words (``search_text.place_codes``), and on PostgreSQL a GIN index on them.
+
+A search with words near a place made PostgreSQL choose between two slow ways in a metro at 100k services: read
+every listing with the words and look each one up to check its place, or read every listing near the place and probe
+its text row for the words (41k probes for "peer support" near a Seattle ZIP). With the codes of the places each
+listing serves (``directory.search.places``) indexed in the same table as the words, the two indexes are intersected
+as bitmaps before any row is read (words near a ZIP: p50 183 -> 146 ms). SQLite keeps the codes too, one schema for
+both, but finds a place's listings through ``ix_search_document_place``: its bm25 would count the listings of every
+place code a search named.
+Documents are derived data: this revision empties them, and ``waypost`` commands rebuild them from the catalog
+(``directory.services.ensure_documents``).
+
+Revision ID: 0010
+Revises: 0009
+Create Date: 2026-11-27 23:40:00.000000
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0010"
+down_revision: str | None = "0009"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+INDEX = "ix_search_text_place"
+# The documents' own tables, those that refer to search_document first.
+DOCUMENT_TABLES = ("search_opening", "search_coverage", "search_category", "search_text", "search_document")
+
+
+def _empty_documents() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(f"TRUNCATE {', '.join(DOCUMENT_TABLES)}")
+    else:
+        # Row by row, so that the full-text index's triggers take each document's words out with it.
+        for table in DOCUMENT_TABLES:
+            op.execute(f"DELETE FROM {table}")
+
+
+def upgrade() -> None:
+    _empty_documents()
+    # SQLite adds a NOT NULL column only with a default; every document is written with its codes.
+    op.add_column("search_text", sa.Column("place_codes", sa.Text(), nullable=False, server_default=""))
+    if op.get_bind().dialect.name == "postgresql":
+        # The expression search uses (PostgresText.text_match), so that the planner matches the two.
+        op.execute(f"CREATE INDEX {INDEX} ON search_text USING gin (string_to_array(place_codes, ' '))")
+
+
+def downgrade() -> None:
+    _empty_documents()  # the previous code's ``waypost`` commands rebuild them
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(f"DROP INDEX {INDEX}")
+    op.drop_column("search_text", "place_codes")
