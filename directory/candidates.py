@@ -5,10 +5,13 @@ asked for), with closed services kept so that matching can say why they are left
 is found only when the area covers the client (however far its site), one that names none only within ``RADIUS_KM``.
 The database lists those listings nearest first, and for each group of categories (the caller's: one per need,
 say) the ``PER_GROUP`` services nearest the client are kept, each by its nearest site; a group never crowds out
-another. The listings kept are read again with their exact distance (PostGIS on PostgreSQL, haversine on SQLite)
+another. Where the database reads sites near a point through an index (PostgreSQL), the listings within a few
+kilometres come first, the first listings of the same order, and all of them only if those do not fill every group
+(``first_km``). The listings kept are read again with their exact distance (PostGIS on PostgreSQL, haversine on SQLite)
 and described, with the facts the eligibility rules read, in a few set-based queries.
 """
 
+import math
 from collections import defaultdict
 from collections.abc import AsyncIterable, Collection, Sequence
 from datetime import date, datetime
@@ -17,7 +20,7 @@ from typing import Any, cast, get_args
 from uuid import UUID
 
 import msgspec
-from sqlalchemy import ColumnElement, Select, case, func, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from directory import geo, models
@@ -90,33 +93,48 @@ async def find(
     )
     async with engine.connect() as connection:
         serving = await search.listings(connection, query)
-        # Streamed: the groups are usually full long before the last of the listings (10k around a metro's ZIP at
-        # 100k services), which are then never read.
-        async with connection.stream(_by_nearness(place, serving)) as listings:
-            kept = await _nearest_in_groups(listings, asked)
+        for within_km in (*database.dialect(connection.dialect.name).first_km, None):
+            # Streamed: the groups are usually full long before the last of the listings, which are then never read.
+            async with connection.stream(_by_nearness(place, serving, within_km)) as listings:
+                kept, full = await _nearest_in_groups(listings, asked)
+            if full:
+                break
         if not kept:
             return []
         nearest = {row.service_id: row for row in await connection.execute(_listings(connection, place, kept))}
         return await _describe(connection, vocabularies, nearest, at, default_timezone)
 
 
-def _by_nearness(place: Place, serving: Sequence[ColumnElement[bool]]) -> Select[Any]:
-    """Every listing that serves the client, nearest first. A listing without a site (a hotline) serves the client
-    where they are and counts as nearest; ties go by listing id, so the same catalog always gives the same
-    candidates."""
-    near = func.coalesce(database.flat_km2(place.latitude, place.longitude), 0.0)
-    return select(doc.c.key, doc.c.service_id, doc.c.category_codes).where(*serving).order_by(near, doc.c.id)
+def _by_nearness(place: Place, serving: Sequence[ColumnElement[bool]], within_km: float | None) -> Select[Any]:
+    """Every listing that serves the client, nearest first, or only those without a site and those with a site
+    ``within_km`` (on the flat projection the order uses): the first listings of the same order. A listing without
+    a site (a hotline) serves the client where they are and counts as nearest; ties go by listing id, so the same
+    catalog always gives the same candidates."""
+    flat = database.flat_km2(place.latitude, place.longitude)
+    listings = select(doc.c.key, doc.c.service_id, doc.c.category_codes).where(*serving)
+    if within_km is not None:
+        # The box that holds every site that near, so that an index on the coordinates reads only those.
+        north = within_km / database.KM_PER_DEGREE
+        east = north / math.cos(math.radians(place.latitude))
+        near = and_(
+            doc.c.latitude.between(place.latitude - north, place.latitude + north),
+            doc.c.longitude.between(place.longitude - east, place.longitude + east),
+            flat <= within_km * within_km,
+        )
+        listings = listings.where(or_(doc.c.latitude.is_(None), near))
+    return listings.order_by(func.coalesce(flat, 0.0), doc.c.id)
 
 
-async def _nearest_in_groups(listings: AsyncIterable[Any], groups: Sequence[Sequence[str]]) -> set[int]:
+async def _nearest_in_groups(listings: AsyncIterable[Any], groups: Sequence[Sequence[str]]) -> tuple[set[int], bool]:
     """The keys of the nearest listing of each of the ``PER_GROUP`` services nearest the client in each group, from
     the listings in order of nearness: a service's first listing is its nearest. A group never crowds out another.
     Chosen here rather than in SQL, where numbering every listing of each service and ranking each group took
     longer than reading the listings nearest first until the groups are full (SQLite, 100k services: match p50 148 ->
-    124 ms, p95 268 -> 194 ms; PostgreSQL the same either way)."""
+    124 ms, p95 268 -> 194 ms; PostgreSQL the same either way). Also says whether every group is full."""
     wanted = [[f" {code} " for code in codes] for codes in groups]
     found: list[list[int]] = [[] for _ in groups]
     services: set[UUID] = set()
+    full = False
     async for listing in listings:
         if listing.service_id in services:
             continue
@@ -124,9 +142,9 @@ async def _nearest_in_groups(listings: AsyncIterable[Any], groups: Sequence[Sequ
         for codes, keys in zip(wanted, found, strict=True):
             if len(keys) < PER_GROUP and any(code in listing.category_codes for code in codes):
                 keys.append(listing.key)
-        if all(len(keys) == PER_GROUP for keys in found):
+        if full := all(len(keys) == PER_GROUP for keys in found):
             break
-    return {key for keys in found for key in keys}
+    return {key for keys in found for key in keys}, full
 
 
 def _listings(connection: AsyncConnection, place: Place, keys: Collection[int]) -> Select[Any]:
