@@ -5,9 +5,9 @@ asked for), with closed services kept so that matching can say why they are left
 is found only when the area covers the client (however far its site), one that names none only within ``RADIUS_KM``.
 The database lists those listings nearest first, and for each group of categories (the caller's: one per need,
 say) the ``PER_GROUP`` services nearest the client are kept, each by its nearest site; a group never crowds out
-another. Where the database reads sites near a point through an index (PostgreSQL), the listings within a few
-kilometres come first, the first listings of the same order, and all of them only if those do not fill every group
-(``first_km``). The listings kept are read again with their exact distance (PostGIS on PostgreSQL, haversine on SQLite)
+another. The listings within a few kilometres come first, found by their categories and their sites' cells
+(``search_category``), the first listings of the same order, and all of them only if those do not fill every group
+(``FIRST_KM``). The listings kept are read again with their exact distance (PostGIS on PostgreSQL, haversine on SQLite)
 and described, with the facts the eligibility rules read, in a few set-based queries.
 """
 
@@ -20,11 +20,11 @@ from typing import Any, cast, get_args
 from uuid import UUID
 
 import msgspec
-from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, Select, case, func, or_, select, union
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from directory import geo, models
-from directory.search import database
+from directory.search import database, places
 from directory.search.documents import language_code
 from directory.search.opening import opening_hours
 from directory.search.query import SearchEngine, SearchQuery
@@ -37,10 +37,13 @@ from waypost.db import among
 
 RADIUS_KM = 40.0  # how far to look for services that name no area: the search default
 PER_GROUP = 20  # the nearest services kept for each group of categories
+# Read first: the listings without a site and those with a site within these distances. Where they fill every group
+# (in a city, nearly always), the thousands of other listings serving the client are never read or sorted.
+FIRST_KM = (2.0, 8.0)
 DEFAULT_LANGUAGE = "en"  # a US listing that names no language is taken to be offered in English, as search does
 CAPACITIES = frozenset(get_args(Capacity))
 
-doc = models.search_document
+doc, category = models.search_document, models.search_category
 
 
 class Place(msgspec.Struct, frozen=True, kw_only=True):
@@ -93,9 +96,10 @@ async def find(
     )
     async with engine.connect() as connection:
         serving = await search.listings(connection, query)
-        for within_km in (*database.dialect(connection.dialect.name).first_km, None):
+        codes = sorted({code for group in asked for code in group})
+        for within_km in (*FIRST_KM, None):
             # Streamed: the groups are usually full long before the last of the listings, which are then never read.
-            async with connection.stream(_by_nearness(place, serving, within_km)) as listings:
+            async with connection.stream(_by_nearness(place, serving, codes, within_km)) as listings:
                 kept, full = await _nearest_in_groups(listings, asked)
             if full:
                 break
@@ -105,23 +109,31 @@ async def find(
         return await _describe(connection, vocabularies, nearest, at, default_timezone)
 
 
-def _by_nearness(place: Place, serving: Sequence[ColumnElement[bool]], within_km: float | None) -> Select[Any]:
+def _by_nearness(
+    place: Place, serving: Sequence[ColumnElement[bool]], codes: Sequence[str], within_km: float | None
+) -> Select[Any]:
     """Every listing that serves the client, nearest first, or only those without a site and those with a site
     ``within_km`` (on the flat projection the order uses): the first listings of the same order. A listing without
     a site (a hotline) serves the client where they are and counts as nearest; ties go by listing id, so the same
-    catalog always gives the same candidates."""
+    catalog always gives the same candidates. ``codes`` are the categories asked for, which ``serving`` requires."""
     flat = database.flat_km2(place.latitude, place.longitude)
     listings = select(doc.c.key, doc.c.service_id, doc.c.category_codes).where(*serving)
     if within_km is not None:
-        # The box that holds every site that near, so that an index on the coordinates reads only those.
+        # The listings of those categories in the cells of the box that holds every site that near, and those
+        # without a site, found through ix_search_category_cell.
         north = within_km / database.KM_PER_DEGREE
         east = north / math.cos(math.radians(place.latitude))
-        near = and_(
-            doc.c.latitude.between(place.latitude - north, place.latitude + north),
-            doc.c.longitude.between(place.longitude - east, place.longitude + east),
-            flat <= within_km * within_km,
+        box = (place.latitude - north, place.longitude - east, place.latitude + north, place.longitude + east)
+        in_codes = category.c.code.in_(codes)
+        nearby = union(
+            select(category.c.key).where(in_codes, category.c.cell.in_(places.near_cells(*box))),
+            select(category.c.key).where(in_codes, category.c.cell.is_(None)),
+        ).subquery("nearby")
+        # Joined from, not tested with IN: SQLite then starts from these few listings rather than from every
+        # listing of the categories, which the search conditions also name.
+        listings = listings.join_from(nearby, doc, doc.c.key == nearby.c.key).where(
+            or_(doc.c.latitude.is_(None), flat <= within_km * within_km)
         )
-        listings = listings.where(or_(doc.c.latitude.is_(None), near))
     return listings.order_by(func.coalesce(flat, 0.0), doc.c.id)
 
 

@@ -194,6 +194,10 @@ search_category = Table(
     Base.metadata,
     Column("code", String(64), primary_key=True),
     _document_key(index=True),
+    # The listing's site as a cell of about 2 km (directory.search.places.near_cell), null without a site: a match
+    # reads the listings of its categories near the client through the index below (directory.candidates).
+    Column("cell", Integer()),
+    Index("ix_search_category_cell", "code", "cell", "key"),
 )
 
 # The states and ZIP codes each search document's service names as its area, one row each: how a search from a

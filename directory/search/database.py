@@ -175,11 +175,6 @@ class SqliteText:
     # p50 139 -> 74 ms).
     places_apart = True
 
-    # A match reads every listing that serves the client in one pass: SQLite finds the sites near a point through
-    # an index on latitude, then longitude, which reads the whole band of latitude across the country, so it starts
-    # from the listings in the needs' categories whatever the distance (PostgresText.first_km).
-    first_km: tuple[float, ...] = ()
-
     async def covering_polygons(self, connection: AsyncConnection, latitude: float, longitude: float) -> Any:
         covering = await self.polygons.covering(connection, latitude, longitude)
         return among(connection, models.service_area.c.id, covering) if covering else literal(False)
@@ -270,12 +265,6 @@ class PostgresText:
     # The ways of serving the place stay one condition, which PostgreSQL reads as one BitmapOr of their indexes: a
     # union of the three read the listings once for each (filters around a point: p50 137 -> 196 ms).
     places_apart = False
-
-    # A match first reads the listings that serve the client within these distances (and those without a site),
-    # nearest first, and reads them all only when those do not fill every need's group (directory.candidates): in a
-    # city the first few kilometres nearly always do, and the thousands of listings serving a metro are never sorted
-    # (match at 100k services: p50 158 -> 106 ms, p95 289 -> 155 ms).
-    first_km: tuple[float, ...] = (2.0, 8.0)
 
     async def covering_polygons(self, connection: AsyncConnection, latitude: float, longitude: float) -> Any:
         """The polygons that the index finds around the point and that cover it on the plane of longitude and

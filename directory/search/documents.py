@@ -182,8 +182,13 @@ class DocumentWriter:
         numbered = select(table.c.id, table.c.key).where(among(connection, table.c.service_id, service_ids))
         keys = {row.id: row.key for row in await connection.execute(numbered)}
         await bulk_insert(connection, models.search_text, [{"key": keys[i], **text} for i, text in texts.items()])
+        cells = {
+            document["id"]: places.near_cell(document["latitude"], document["longitude"])
+            for document in documents
+            if document["latitude"] is not None and document["longitude"] is not None
+        }
         categories = [
-            {"code": code, "key": keys[document["id"]]}
+            {"code": code, "key": keys[document["id"]], "cell": cells.get(document["id"])}
             for document in documents
             for code in document["category_codes"].split()
         ]

@@ -11,10 +11,12 @@ the codes beside the words (migration 0010), so that its text index and the plac
 listing is read.
 """
 
+import math
 from collections.abc import Collection, Iterable
 
 from directory import geo
 
+NEAR_DEGREES = 0.02  # the finer grid of search_category.cell: about 2 km
 WIDE_CELLS = 64  # a polygon whose bounding box touches more cells (4 x 4 degrees) is written "wide"
 SEARCH_CELLS = 400  # a search whose radius touches more cells than this is not narrowed by codes
 ANYWHERE, WIDE = "anywhere", "wide"
@@ -62,3 +64,24 @@ def search_codes(
     if cells is None:
         return None
     return [*cells, WIDE, ANYWHERE, *(f"area:{code}" for code in (state, postal_code) if code)]
+
+
+def _near(latitude: float, longitude: float) -> tuple[int, int]:
+    return math.floor(latitude / NEAR_DEGREES), math.floor(longitude / NEAR_DEGREES)
+
+
+def _number(row: int, column: int) -> int:
+    return row * 100_000 + column  # unique: columns run from -9000 to 9000
+
+
+def near_cell(latitude: float, longitude: float) -> int:
+    """The number of the NEAR_DEGREES cell that holds the point (search_category.cell)."""
+    return _number(*_near(latitude, longitude))
+
+
+def near_cells(min_lat: float, min_lon: float, max_lat: float, max_lon: float) -> list[int]:
+    """The numbers of the NEAR_DEGREES cells a box touches."""
+    (low_row, low_column), (high_row, high_column) = _near(min_lat, min_lon), _near(max_lat, max_lon)
+    return [
+        _number(row, column) for row in range(low_row, high_row + 1) for column in range(low_column, high_column + 1)
+    ]

@@ -1,6 +1,6 @@
 """Which listings a match keeps for each group of categories, from the listings that serve the client, nearest
 first (``directory.candidates._nearest_in_groups``; the vignettes run the whole match on both databases), and that
-reading the nearest few kilometres first keeps the same ones as reading every listing (``first_km``)."""
+reading the nearest few kilometres first keeps the same ones as reading every listing (``FIRST_KM``)."""
 
 import asyncio
 from collections.abc import AsyncIterator, Iterator, Sequence
@@ -12,7 +12,7 @@ import pytest
 
 from directory import candidates, vocabularies
 from directory.candidates import PER_GROUP, _nearest_in_groups
-from directory.search.database import DatabaseSearchEngine, PostgresText, SqliteText
+from directory.search.database import DatabaseSearchEngine
 from tests.search.conftest import DATABASES, seeded_database
 from waypost.db import create_engine
 
@@ -88,8 +88,7 @@ def test_reading_the_nearest_kilometres_first_keeps_what_reading_every_listing_k
     monkeypatch.setattr(candidates, "PER_GROUP", 3)  # few enough that the seed region fills them within a ring
     kept = {}
     for first_km in [(), (0.5,), (1.0, 4.0), (15.0,)]:
-        for dialect in (SqliteText, PostgresText):
-            monkeypatch.setattr(dialect, "first_km", first_km)
+        monkeypatch.setattr(candidates, "FIRST_KM", first_km)
         kept[first_km] = _found(seeded_url, postal_code, groups)
     assert kept[()], "the seed region has services for these needs"
     assert all(found == kept[()] for found in kept.values()), kept

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from directory import geo
-from directory.search.places import ANYWHERE, WIDE, document_codes, search_codes
+from directory.search.places import ANYWHERE, WIDE, document_codes, near_cell, near_cells, search_codes
 
 latitudes = st.floats(min_value=18.0, max_value=70.0)
 longitudes = st.floats(min_value=-170.0, max_value=-66.0)
@@ -60,3 +60,12 @@ def test_a_listing_without_area_or_site_serves_anywhere_and_a_huge_polygon_is_wi
 def test_a_search_too_wide_for_its_cells_is_not_narrowed_by_codes() -> None:
     assert search_codes(45.5, -122.6, 500.0, "OR", "97233") is None
     assert search_codes(52.0, 179.9, 30.0, "AK", None) is None  # across the antimeridian
+
+
+@given(latitudes, longitudes, st.floats(0.001, 0.5), st.floats(0.001, 0.5), st.floats(0, 1), st.floats(0, 1))
+def test_a_point_in_a_box_lies_in_one_of_the_boxs_near_cells(
+    south: float, west: float, height: float, width: float, up: float, across: float
+) -> None:
+    cells = near_cells(south, west, south + height, west + width)
+    assert near_cell(south + up * height, west + across * width) in cells
+    assert len(cells) == len(set(cells))  # every cell numbered once
