@@ -11,7 +11,6 @@ another. The listings within a few kilometres come first, found by their categor
 and described, with the facts the eligibility rules read, in a few set-based queries.
 """
 
-import math
 from collections import defaultdict
 from collections.abc import AsyncIterable, Collection, Sequence
 from datetime import date, datetime
@@ -121,9 +120,7 @@ def _by_nearness(
     if within_km is not None:
         # The listings of those categories in the cells of the box that holds every site that near, and those
         # without a site, found through ix_search_category_cell.
-        north = within_km / database.KM_PER_DEGREE
-        east = north / math.cos(math.radians(place.latitude))
-        box = (place.latitude - north, place.longitude - east, place.latitude + north, place.longitude + east)
+        box = geo.bounding_box(place.latitude, place.longitude, within_km)  # also holds them on the flat projection
         in_codes = category.c.code.in_(codes)
         nearby = union(
             select(category.c.key).where(in_codes, category.c.cell.in_(places.near_cells(*box))),

@@ -46,9 +46,17 @@ def _grid() -> dict[tuple[int, int], list[PostalCode]]:
     return grid
 
 
-def cell(latitude: float, longitude: float) -> tuple[int, int]:
-    """The (row, column) of the CELL_DEGREES grid cell that holds the point."""
-    return math.floor(latitude / CELL_DEGREES), math.floor(longitude / CELL_DEGREES)
+def cell(latitude: float, longitude: float, degrees: float = CELL_DEGREES) -> tuple[int, int]:
+    """The (row, column) of the cell of a grid of ``degrees`` that holds the point."""
+    return math.floor(latitude / degrees), math.floor(longitude / degrees)
+
+
+def cells(
+    min_lat: float, min_lon: float, max_lat: float, max_lon: float, degrees: float = CELL_DEGREES
+) -> list[tuple[int, int]]:
+    """The (row, column) of every cell of a grid of ``degrees`` that a box touches."""
+    (low_row, low_column), (high_row, high_column) = cell(min_lat, min_lon, degrees), cell(max_lat, max_lon, degrees)
+    return [(row, column) for row in range(low_row, high_row + 1) for column in range(low_column, high_column + 1)]
 
 
 def postal_code(code: str) -> PostalCode | None:

@@ -11,7 +11,6 @@ the codes beside the words (migration 0010), so that its text index and the plac
 listing is read.
 """
 
-import math
 from collections.abc import Collection, Iterable
 
 from directory import geo
@@ -27,12 +26,12 @@ def _cells(min_lat: float, min_lon: float, max_lat: float, max_lon: float, most:
     antimeridian (whose cells are numbered from both ends)."""
     if min_lon < -180 or max_lon > 180:
         return None
-    (low_row, low_column), (high_row, high_column) = geo.cell(min_lat, min_lon), geo.cell(max_lat, max_lon)
-    if (high_row - low_row + 1) * (high_column - low_column + 1) > most:
-        return None
-    return [
-        f"cell:{row}:{column}" for row in range(low_row, high_row + 1) for column in range(low_column, high_column + 1)
-    ]
+    touched = geo.cells(min_lat, min_lon, max_lat, max_lon)
+    return [_code(*grid_cell) for grid_cell in touched] if len(touched) <= most else None
+
+
+def _code(row: int, column: int) -> str:
+    return f"cell:{row}:{column}"
 
 
 def document_codes(
@@ -51,8 +50,7 @@ def document_codes(
         if latitude is None or longitude is None:
             codes.add(ANYWHERE)
         else:
-            row, column = geo.cell(latitude, longitude)
-            codes.add(f"cell:{row}:{column}")
+            codes.add(_code(*geo.cell(latitude, longitude)))
     return " ".join(sorted(codes))
 
 
@@ -66,22 +64,15 @@ def search_codes(
     return [*cells, WIDE, ANYWHERE, *(f"area:{code}" for code in (state, postal_code) if code)]
 
 
-def _near(latitude: float, longitude: float) -> tuple[int, int]:
-    return math.floor(latitude / NEAR_DEGREES), math.floor(longitude / NEAR_DEGREES)
-
-
 def _number(row: int, column: int) -> int:
-    return row * 100_000 + column  # unique: columns run from -9000 to 9000
+    return row * 100_000 + column  # unique while columns stay within +-50000 (they run from about -9000 to 9000)
 
 
 def near_cell(latitude: float, longitude: float) -> int:
     """The number of the NEAR_DEGREES cell that holds the point (search_category.cell)."""
-    return _number(*_near(latitude, longitude))
+    return _number(*geo.cell(latitude, longitude, NEAR_DEGREES))
 
 
 def near_cells(min_lat: float, min_lon: float, max_lat: float, max_lon: float) -> list[int]:
     """The numbers of the NEAR_DEGREES cells a box touches."""
-    (low_row, low_column), (high_row, high_column) = _near(min_lat, min_lon), _near(max_lat, max_lon)
-    return [
-        _number(row, column) for row in range(low_row, high_row + 1) for column in range(low_column, high_column + 1)
-    ]
+    return [_number(row, column) for row, column in geo.cells(min_lat, min_lon, max_lat, max_lon, NEAR_DEGREES)]
