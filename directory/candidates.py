@@ -1,17 +1,17 @@
 """Candidates for matching: services that address a client's needs where the client is, as plain ``matching`` data.
 
-The search engine decides which listings serve the client's place (its ``listings`` conditions, over every category
-asked for), with closed services kept so that matching can say why they are left out: a service that names its area
-is found only when the area covers the client (however far its site), one that names none only within ``RADIUS_KM``.
-The database lists those listings nearest first, and for each group of categories (the caller's: one per need,
-say) the ``PER_GROUP`` services nearest the client are kept, each by its nearest site; a group never crowds out
-another. The listings within a few kilometres come first, found by their categories and their sites' cells
-(``search_category``), the first listings of the same order, and all of them only if those do not fill every group
-(``FIRST_KM``). The listings kept are read again with their exact distance (PostGIS on PostgreSQL, haversine on SQLite)
-and described, with the facts the eligibility rules read, in a few set-based queries.
+The search engine decides which listings serve the client's place (its ``listings`` conditions), with closed
+services kept so that matching can say why they are left out: a service that names its area is found only when the
+area covers the client (however far its site), one that names none only within ``RADIUS_KM``. Of those, the
+listings in the categories asked for (``search_category``) are listed nearest first, and for each group of
+categories (the caller's: one per need, say) the ``PER_GROUP`` services nearest the client are kept, each by its
+nearest site; a group never crowds out another. The listings within a few kilometres come first, found by their
+categories and their sites' cells, the first listings of the same order, and all of them only if those do not fill
+every group (``FIRST_KM``). The listings kept are read again in one statement, with their exact distance (PostGIS on
+PostgreSQL, haversine on SQLite), whether they are open, and the facts the eligibility rules read
+(``search_facts``).
 """
 
-from collections import defaultdict
 from collections.abc import AsyncIterable, Collection, Sequence
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -19,13 +19,11 @@ from typing import Any, cast, get_args
 from uuid import UUID
 
 import msgspec
-from sqlalchemy import ColumnElement, Select, case, func, or_, select, union
+from sqlalchemy import ColumnElement, Select, func, or_, select, union
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from directory import geo, models
-from directory.search import database, places
-from directory.search.documents import language_code
-from directory.search.opening import opening_hours
+from directory.search import database, facts, opening, places
 from directory.search.query import SearchEngine, SearchQuery
 from directory.vocabularies import Term as VocabularyTerm
 from directory.vocabularies import Vocabularies
@@ -39,10 +37,9 @@ PER_GROUP = 20  # the nearest services kept for each group of categories
 # Read first: the listings without a site and those with a site within these distances. Where they fill every group
 # (in a city, nearly always), the thousands of other listings serving the client are never read or sorted.
 FIRST_KM = (2.0, 8.0)
-DEFAULT_LANGUAGE = "en"  # a US listing that names no language is taken to be offered in English, as search does
 CAPACITIES = frozenset(get_args(Capacity))
 
-doc, category = models.search_document, models.search_category
+doc, category, fact = models.search_document, models.search_category, models.search_facts
 
 
 class Place(msgspec.Struct, frozen=True, kw_only=True):
@@ -90,7 +87,6 @@ async def find(
         postal_code=place.postal_code,
         state=place.state,
         radius_km=RADIUS_KM,
-        categories=tuple(sorted({code for codes in asked for code in codes})),
         include_inactive=True,
     )
     async with engine.connect() as connection:
@@ -104,24 +100,27 @@ async def find(
                 break
         if not kept:
             return []
-        nearest = {row.service_id: row for row in await connection.execute(_listings(connection, place, kept))}
-        return await _describe(connection, vocabularies, nearest, at, default_timezone)
+        return await _describe(connection, vocabularies, place, kept, at, default_timezone)
 
 
 def _by_nearness(
     place: Place, serving: Sequence[ColumnElement[bool]], codes: Sequence[str], within_km: float | None
 ) -> Select[Any]:
-    """Every listing that serves the client, nearest first, or only those without a site and those with a site
-    ``within_km`` (on the flat projection the order uses): the first listings of the same order. A listing without
-    a site (a hotline) serves the client where they are and counts as nearest; ties go by listing id, so the same
-    catalog always gives the same candidates. ``codes`` are the categories asked for, which ``serving`` requires."""
+    """Every listing in one of the categories ``codes`` that serves the client, nearest first, or only those without
+    a site and those with a site ``within_km`` (on the flat projection the order uses): the first listings of the
+    same order. A listing without a site (a hotline) serves the client where they are and counts as nearest; ties go
+    by listing id, so the same catalog always gives the same candidates. The categories are tested here rather than
+    by the search engine: its condition read every listing of the categories into a list before the nearby ones were
+    looked at (SQLite and PostgreSQL alike)."""
     flat = database.flat_km2(place.latitude, place.longitude)
     listings = select(doc.c.key, doc.c.service_id, doc.c.category_codes).where(*serving)
-    if within_km is not None:
+    in_codes = category.c.code.in_(codes)
+    if within_km is None:
+        listings = listings.where(doc.c.key.in_(select(category.c.key).where(in_codes)))
+    else:
         # The listings of those categories in the cells of the box that holds every site that near, and those
         # without a site, found through ix_search_category_cell.
         box = geo.bounding_box(place.latitude, place.longitude, within_km)  # also holds them on the flat projection
-        in_codes = category.c.code.in_(codes)
         nearby = union(
             select(category.c.key).where(in_codes, category.c.cell.in_(places.near_cells(*box))),
             select(category.c.key).where(in_codes, category.c.cell.is_(None)),
@@ -156,61 +155,51 @@ async def _nearest_in_groups(listings: AsyncIterable[Any], groups: Sequence[Sequ
     return {key for keys in found for key in keys}, full
 
 
-def _listings(connection: AsyncConnection, place: Place, keys: Collection[int]) -> Select[Any]:
-    """What matching reads of the listings kept, with their exact distance (PostGIS on PostgreSQL, haversine on
-    SQLite)."""
-    return select(
-        doc.c.id,
-        doc.c.service_id,
-        doc.c.service_at_location_id,
-        doc.c.location_id,
-        doc.c.free,
-        doc.c.has_service_area,
-        database.dialect(connection.dialect.name).distance_km(place.latitude, place.longitude).label("distance_km"),
-    ).where(among(connection, doc.c.key, list(keys)))
-
-
 async def _describe(
     connection: AsyncConnection,
     vocabularies: Vocabularies,
-    listings: dict[UUID, Any],
+    place: Place,
+    keys: Collection[int],
     at: datetime,
     default_timezone: str,
 ) -> list[Candidate]:
-    """The services of these listings (each service's nearest: a service at a location, or the service alone)."""
-    ids = list(listings)
-    service, organization = models.service, models.organization
-    services = await connection.execute(
+    """The services of these listings (each service's nearest: a service at a location, or the service alone), with
+    their exact distance (PostGIS on PostgreSQL, haversine on SQLite) and whether they are open at ``at``, as
+    search decides it (``opening.open_at``), in one statement."""
+    kept = among(connection, doc.c.key, list(keys))
+    open_then = await opening.open_at(connection, at, default_timezone, [kept])
+    rows = await connection.execute(
         select(
-            service.c.id,
-            service.c.name,
-            service.c.name_es,
-            service.c.status,
-            service.c.minimum_age,
-            service.c.maximum_age,
-            service.c.interpretation_services,
-            service.c.assured_date,
-            organization.c.name.label("organization"),
+            doc.c.service_id,
+            doc.c.status,
+            doc.c.minimum_age,
+            doc.c.maximum_age,
+            doc.c.language_codes,
+            doc.c.free,
+            doc.c.has_service_area,
+            doc.c.assured_date,
+            doc.c.hours,
+            open_then.label("open_then"),
+            database.dialect(connection.dialect.name).distance_km(place.latitude, place.longitude).label("distance_km"),
+            fact.c.facts,
         )
-        .outerjoin(organization, organization.c.id == service.c.organization_id)
-        .where(among(connection, service.c.id, ids))
+        .join_from(doc, fact, fact.c.key == doc.c.key)
+        .where(kept)
     )
-    terms = await _terms(connection, vocabularies, ids)
-    location_ids = [row.location_id for row in listings.values() if row.location_id]
-    languages = await _languages(connection, ids, location_ids)
-    documents = await _grouped(connection, models.required_document.c.document, models.required_document, ids)
-    areas = await _area_names(connection, ids)
-    addresses = await _addresses(connection, location_ids)
-    hours = await opening_hours(connection, list(listings.values()), default_timezone)
     candidates = []
-    for row in services:
-        listing, found = listings[row.id], terms[row.id]
+    for row in rows:
+        about = facts.decode(row.facts)
+        found = _Terms()
+        for term_id, value in about.terms:
+            term = vocabularies.by_id.get(term_id)
+            if term is not None:
+                found.add(term, value)
         candidates.append(
             Candidate(
-                service_id=row.id,
-                name=row.name,
-                name_es=row.name_es,
-                organization=row.organization,
+                service_id=row.service_id,
+                name=about.name,
+                name_es=about.name_es,
+                organization=about.organization,
                 status=row.status,
                 categories=list(found.categories.values()),
                 minimum_age=row.minimum_age,
@@ -220,17 +209,18 @@ async def _describe(
                 low_income=found.low_income,
                 income_limit=found.income_limit,
                 insurance=list(found.insurance.values()),
-                languages=sorted(languages[row.id] | languages.get(listing.location_id, set()) or {DEFAULT_LANGUAGE}),
-                interpretation=row.interpretation_services,
-                service_areas=areas[row.id],
+                languages=row.language_codes.split(),  # the service's and its site's, or English when neither says
+                interpretation=about.interpretation,
+                service_areas=about.service_areas,
                 # The search engine found it where the client is: a service that names an area covers them.
-                covers_client=True if listing.has_service_area else None,
-                distance_km=None if listing.distance_km is None else float(listing.distance_km),
-                address=addresses.get(listing.location_id),
-                required_documents=documents[row.id],
-                free=bool(listing.free),
+                covers_client=True if row.has_service_area else None,
+                distance_km=None if row.distance_km is None else float(row.distance_km),
+                address=about.address,
+                required_documents=about.required_documents,
+                free=bool(row.free),
                 capacity=found.capacity,
-                open_now=hours[listing.id].is_open(at),
+                # Unknown when no schedule gives hours.
+                open_now=None if row.hours is None else bool(row.open_then),
                 assured_date=_date(row.assured_date),
             )
         )
@@ -278,65 +268,6 @@ def _term(term: VocabularyTerm) -> Term:
     if key not in _TERMS:
         _TERMS[key] = Term(code=term.code, name=Text(en=term.name["en"], es=term.name["es"]))
     return _TERMS[key]
-
-
-async def _terms(connection: AsyncConnection, vocabularies: Vocabularies, ids: list[UUID]) -> dict[UUID, _Terms]:
-    attribute = models.attribute
-    rows = await connection.execute(
-        select(attribute.c.link_id, attribute.c.taxonomy_term_id, attribute.c.value).where(
-            attribute.c.link_entity == "service", among(connection, attribute.c.link_id, ids)
-        )
-    )
-    found: dict[UUID, _Terms] = defaultdict(_Terms)
-    for row in rows:
-        term = vocabularies.by_id.get(row.taxonomy_term_id)
-        if term is not None:
-            found[row.link_id].add(term, row.value)
-    return found
-
-
-async def _languages(
-    connection: AsyncConnection, service_ids: list[UUID], location_ids: list[UUID]
-) -> dict[UUID, set[str]]:
-    """Language codes by service id and by location id (a site's staff may speak more than the service lists)."""
-    language = models.language
-    offered: dict[UUID, set[str]] = defaultdict(set)
-    for column, ids in ((language.c.service_id, service_ids), (language.c.location_id, location_ids)):
-        if not ids:
-            continue
-        for owner, code in await connection.execute(
-            select(column, language.c.code).where(among(connection, column, ids))
-        ):
-            if code:
-                offered[owner].add(language_code(code))
-    return offered
-
-
-async def _grouped(connection: AsyncConnection, value: Any, table: Any, ids: list[UUID]) -> dict[UUID, list[str]]:
-    rows = await connection.execute(select(table.c.service_id, value).where(among(connection, table.c.service_id, ids)))
-    grouped: dict[UUID, list[str]] = defaultdict(list)
-    for service_id, text in rows:
-        if text:
-            grouped[service_id].append(text)
-    return grouped
-
-
-async def _area_names(connection: AsyncConnection, ids: list[UUID]) -> dict[UUID, list[str]]:
-    """The name of each service area, or its text extent (a state, ZIP codes) when it has none."""
-    area = models.service_area
-    name = func.coalesce(area.c.name, case((area.c.extent_type == "text", area.c.extent)))
-    return await _grouped(connection, name, area, ids)
-
-
-async def _addresses(connection: AsyncConnection, location_ids: list[UUID]) -> dict[UUID, str]:
-    if not location_ids:
-        return {}
-    address = models.address
-    found: dict[UUID, str] = {}
-    for row in await connection.execute(select(address).where(among(connection, address.c.location_id, location_ids))):
-        parts = (row.address_1, row.address_2, row.city, row.state_province, row.postal_code)
-        found.setdefault(row.location_id, ", ".join(part for part in parts if part))
-    return found
 
 
 def _percent(value: str | None) -> Decimal | None:

@@ -165,6 +165,9 @@ search_opening = Table(
     Column("closes", Integer(), primary_key=True),
 )
 
+# What a match reads of each listing besides the document's columns (directory.search.facts), as JSON.
+search_facts = Table("search_facts", Base.metadata, _document_key(), Column("facts", Text(), nullable=False))
+
 # Every named timezone of search_opening: the zones whose clocks "open at" a moment is read on.
 search_zone = Table("search_zone", Base.metadata, Column("zone", String(64), primary_key=True))
 

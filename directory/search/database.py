@@ -449,13 +449,17 @@ class DatabaseSearchEngine:
         """Every service with a listing that matches, unranked: what the HSDS API's ``search`` and ``postcode``
         narrow its lists to. Opening hours and pages do not apply."""
         async with self.engine.connect() as connection:
-            found = await connection.execute(
-                select(doc.c.service_id).where(*await self.listings(connection, query)).distinct()
-            )
+            plan = await self._plan(connection, query)
+            found = await connection.execute(select(doc.c.service_id).where(*plan.conditions).distinct())
             return set(found.scalars())
 
     async def listings(self, connection: AsyncConnection, query: SearchQuery) -> list[ColumnElement[bool]]:
-        return (await self._plan(connection, query)).conditions
+        """The caller starts from listings of its own (a match, from the nearby listings of its categories), so the
+        services whose area covers the place are read inside the statement, once, and each listing is checked
+        against them, rather than read first as a search reads them for PostgreSQL's planner (a match on
+        PostgreSQL at 100k services: 11 ms to read a state's 7k listings, and each of the 700 listings near the
+        client checked in turn against the array of them, 30 -> 14 ms)."""
+        return (await self._plan(connection, query, read_first=False)).conditions
 
     async def services_covering(self, connection: AsyncConnection, latitude: float, longitude: float) -> set[UUID]:
         """Services with a service-area polygon that covers the point, for an engine that cannot test polygons."""
@@ -464,9 +468,9 @@ class DatabaseSearchEngine:
         found = await connection.execute(select(area.c.service_id).where(covering).distinct())
         return set(found.scalars())
 
-    async def _plan(self, connection: AsyncConnection, query: SearchQuery) -> Plan:
+    async def _plan(self, connection: AsyncConnection, query: SearchQuery, read_first: bool = True) -> Plan:
         analysis = analyse(query.text, await self.vocabulary.known(connection), self.lay_words)
-        covering = await self._covering_services(connection, query)
+        covering = await self._covering_services(connection, query, read_first)
         match = await self._text_match(connection, analysis.terms, self._place_codes(query)) if analysis.terms else None
         serving = self._places(query, covering)
         plan = Plan(analysis, match, self._narrowing(analysis, match), self._filters(connection, query), serving)
@@ -541,19 +545,26 @@ class DatabaseSearchEngine:
             and_(no_area, self.dialect.within(query.latitude, query.longitude, query.radius_km)),
         ]
 
-    async def _covering_services(self, connection: AsyncConnection, query: SearchQuery) -> ColumnElement[bool] | None:
+    async def _covering_services(
+        self, connection: AsyncConnection, query: SearchQuery, read_first: bool
+    ) -> ColumnElement[bool] | None:
         """The condition that a listing's service has an area that covers the searcher's point: its state or ZIP
-        code (search_coverage), or a polygon."""
+        code (search_coverage), or a polygon; those services are read as the dialect prefers (``among``), or inside
+        the statement unless ``read_first``."""
         if query.latitude is None or query.longitude is None:
             return None
+
+        async def among(column: Any, values: Select[Any]) -> ColumnElement[bool]:
+            return await self.dialect.among(connection, column, values) if read_first else column.in_(values)
+
         area, coverage = models.service_area, models.search_coverage
         polygons = await self.dialect.covering_polygons(connection, query.latitude, query.longitude)
-        by_polygon = await self.dialect.among(connection, doc.c.service_id, select(area.c.service_id).where(polygons))
+        by_polygon = await among(doc.c.service_id, select(area.c.service_id).where(polygons))
         places = [code for code in (query.state, query.postal_code) if code]
         if not places:
             return by_polygon
         by_place = select(coverage.c.key).where(coverage.c.code.in_(places))
-        return or_(await self.dialect.among(connection, doc.c.key, by_place), by_polygon)
+        return or_(await among(doc.c.key, by_place), by_polygon)
 
     def _score(self, text_score: Any, in_category: Any, distance: Any) -> ColumnElement[float]:
         tiers = verified_tiers(datetime.now(UTC).date())

@@ -17,7 +17,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from directory import models
-from directory.search import opening, outbox, places
+from directory.search import facts, opening, outbox, places
 from directory.validation import area_geometry
 from directory.vocabularies import Vocabularies
 from waypost.db import among, bulk_insert
@@ -111,9 +111,12 @@ class DocumentWriter:
             if row.code:
                 languages[row.location_id].add(language_code(row.code))
         area, codes = models.service_area, models.service_area_postal_code
-        area_rows = await _rows(
-            connection, area.c.service_id, service_ids, area.c.id, area.c.service_id, area.c.geojson, area.c.state
-        )
+        area_rows = await _rows(connection, area.c.service_id, service_ids, *area.c)
+        area_names: dict[UUID, list[str]] = defaultdict(list)
+        for r in area_rows:
+            name = r.name or (r.extent if r.extent_type == "text" else None)
+            if name:
+                area_names[r.service_id].append(name)
         # The states and ZIP codes each service names as its area: a search from one of them finds the service
         # through search_coverage, wherever its sites are.
         covered: dict[UUID, set[str]] = defaultdict(set)
@@ -137,10 +140,21 @@ class DocumentWriter:
             if row.amount == 0 or FREE.match(row.option or ""):
                 free.add(row.service_id)
 
+        required: dict[UUID, list[str]] = defaultdict(list)
+        needed = models.required_document
+        for row in await _rows(connection, needed.c.service_id, service_ids, needed.c.service_id, needed.c.document):
+            if row.document:
+                required[row.service_id].append(row.document)
+        address = models.address
+        addresses: dict[UUID, str] = {}
+        for row in await _rows(connection, address.c.location_id, location_ids, *address.c):
+            parts = (row.address_1, row.address_2, row.city, row.state_province, row.postal_code)
+            addresses.setdefault(row.location_id, ", ".join(part for part in parts if part))
+
         by_service: dict[UUID, list[Any]] = defaultdict(list)
         for row in at_locations:
             by_service[row.service_id].append(row)
-        documents, texts = [], {}
+        documents, texts, described = [], {}, {}
         for service in services:
             base, text = _document_fields(service, terms[service.id], self.vocabularies)
             text["organization_name"] = organizations.get(service.organization_id)
@@ -164,6 +178,16 @@ class DocumentWriter:
                     document["latitude"], document["longitude"], covered[service.id], polygon_bounds[service.id]
                 )
                 texts[document_id] = {**text, "place_codes": place_codes}
+                described[document_id] = facts.Facts(
+                    name=service.name,
+                    name_es=service.name_es,
+                    organization=text["organization_name"],
+                    interpretation=service.interpretation_services,
+                    terms=terms[service.id],
+                    required_documents=required[service.id],
+                    service_areas=area_names[service.id],
+                    address=addresses.get(location.id) if location else None,
+                )
         # Weekly spans name their schedule's zone or none (the default, applied when searching), so the default
         # given here never reaches what is stored.
         listings = [
@@ -182,6 +206,11 @@ class DocumentWriter:
         numbered = select(table.c.id, table.c.key).where(among(connection, table.c.service_id, service_ids))
         keys = {row.id: row.key for row in await connection.execute(numbered)}
         await bulk_insert(connection, models.search_text, [{"key": keys[i], **text} for i, text in texts.items()])
+        await bulk_insert(
+            connection,
+            models.search_facts,
+            [{"key": keys[i], "facts": facts.encode(found).decode()} for i, found in described.items()],
+        )
         cells = {
             document["id"]: places.near_cell(document["latitude"], document["longitude"])
             for document in documents

@@ -19,23 +19,19 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from waypost.migrations.derived import empty_documents
+
 revision: str = "0006"
 down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
-def _empty_documents() -> None:
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute("TRUNCATE search_category, search_text, search_document")
-    else:
-        # Row by row, so that the full-text index's triggers take each document's words out with it.
-        for table in ("search_category", "search_text", "search_document"):
-            op.execute(f"DELETE FROM {table}")
+DOCUMENT_TABLES = ("search_category", "search_text", "search_document")
 
 
 def upgrade() -> None:
-    _empty_documents()
+    empty_documents(DOCUMENT_TABLES)
     with op.batch_alter_table("search_document", schema=None) as batch_op:
         batch_op.add_column(sa.Column("hours", sa.String(length=8), nullable=True))
         batch_op.create_index(batch_op.f("ix_search_document_hours"), ["hours"], unique=False)
@@ -75,7 +71,7 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_search_coverage_key"), table_name="search_coverage")
     op.drop_table("search_coverage")
     op.drop_table("search_opening")
-    _empty_documents()  # the previous code's ``waypost`` commands rebuild them
+    empty_documents(DOCUMENT_TABLES)  # the previous code's ``waypost`` commands rebuild them
     with op.batch_alter_table("search_document", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_search_document_hours"))
         batch_op.create_index(batch_op.f("ix_search_document_status"), ["status"], unique=False)

@@ -27,6 +27,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from waypost.migrations.derived import empty_documents
+
 revision: str = "0010"
 down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
@@ -38,17 +40,8 @@ CELL_INDEX = "ix_search_category_cell"
 DOCUMENT_TABLES = ("search_opening", "search_coverage", "search_category", "search_text", "search_document")
 
 
-def _empty_documents() -> None:
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute(f"TRUNCATE {', '.join(DOCUMENT_TABLES)}")
-    else:
-        # Row by row, so that the full-text index's triggers take each document's words out with it.
-        for table in DOCUMENT_TABLES:
-            op.execute(f"DELETE FROM {table}")
-
-
 def upgrade() -> None:
-    _empty_documents()
+    empty_documents(DOCUMENT_TABLES)
     # SQLite adds a NOT NULL column only with a default; every document is written with its codes.
     op.add_column("search_text", sa.Column("place_codes", sa.Text(), nullable=False, server_default=""))
     if op.get_bind().dialect.name == "postgresql":
@@ -59,7 +52,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    _empty_documents()  # the previous code's ``waypost`` commands rebuild them
+    empty_documents(DOCUMENT_TABLES)  # the previous code's ``waypost`` commands rebuild them
     op.drop_index(CELL_INDEX, "search_category")
     op.drop_column("search_category", "cell")
     if op.get_bind().dialect.name == "postgresql":
