@@ -5,7 +5,8 @@ services kept so that matching can say why they are left out: a service that nam
 area covers the client (however far its site), one that names none only within ``RADIUS_KM``. Of those, the
 listings in the categories asked for (``search_category``) are listed nearest first, and for each group of
 categories (the caller's: one per need, say) the ``PER_GROUP`` services nearest the client are kept, each by its
-nearest site; a group never crowds out another. The listings within a few kilometres come first, found by their
+nearest site (a listing without a site counts as ``REACHABLE_KM`` away, as ranking counts it); a group never crowds
+out another. The listings within a few kilometres come first, found by their
 categories and their sites' cells, the first listings of the same order, and all of them only if those do not fill
 every group (``FIRST_KM``). The listings kept are read again in one statement, with their exact distance (PostGIS on
 PostgreSQL, haversine on SQLite), whether they are open, and the facts the eligibility rules read
@@ -30,13 +31,16 @@ from directory.vocabularies import Vocabularies
 from matching.eligibility import Candidate, Capacity, Term
 from matching.errors import Invalid
 from matching.instruments import Text
+from matching.ranking import REACHABLE_KM
 from waypost.db import among
 
 RADIUS_KM = 40.0  # how far to look for services that name no area: the search default
 PER_GROUP = 20  # the nearest services kept for each group of categories
-# Read first: the listings without a site and those with a site within these distances. Where they fill every group
-# (in a city, nearly always), the thousands of other listings serving the client are never read or sorted.
-FIRST_KM = (2.0, 8.0)
+# Read first: the listings within these distances (a listing without a site counts as REACHABLE_KM away). Where they
+# fill every group (in a city, nearly always), the thousands of other listings serving the client are never read or
+# sorted.
+FIRST_KM = (REACHABLE_KM, 8.0)
+READ_AT_ONCE = 100  # listings taken from the stream at a time: each step is a hop into the database driver's thread
 CAPACITIES = frozenset(get_args(Capacity))
 
 doc, category, fact = models.search_document, models.search_category, models.search_facts
@@ -95,7 +99,7 @@ async def find(
         for within_km in (*FIRST_KM, None):
             # Streamed: the groups are usually full long before the last of the listings, which are then never read.
             async with connection.stream(_by_nearness(place, serving, codes, within_km)) as listings:
-                kept, full = await _nearest_in_groups(listings, asked)
+                kept, full = await _nearest_in_groups(listings.partitions(READ_AT_ONCE), asked)
             if full:
                 break
         if not kept:
@@ -106,36 +110,40 @@ async def find(
 def _by_nearness(
     place: Place, serving: Sequence[ColumnElement[bool]], codes: Sequence[str], within_km: float | None
 ) -> Select[Any]:
-    """Every listing in one of the categories ``codes`` that serves the client, nearest first, or only those without
-    a site and those with a site ``within_km`` (on the flat projection the order uses): the first listings of the
-    same order. A listing without a site (a hotline) serves the client where they are and counts as nearest; ties go
-    by listing id, so the same catalog always gives the same candidates. The categories are tested here rather than
-    by the search engine: its condition read every listing of the categories into a list before the nearby ones were
-    looked at (SQLite and PostgreSQL alike)."""
+    """Every listing in one of the categories ``codes`` that serves the client, nearest first, or only those
+    ``within_km`` (on the flat projection the order uses): the first listings of the same order. A listing without a
+    site (a hotline, an online service) serves the client where they are and counts as a site ``REACHABLE_KM`` away,
+    as ranking counts it: were it nearest, a country's hotlines would fill every group before the pantry down the
+    street was read. Ties go by listing id, so the same catalog always gives the same candidates. The categories are
+    tested here rather than by the search engine: its condition read every listing of the categories into a list
+    before the nearby ones were looked at (SQLite and PostgreSQL alike)."""
     flat = database.flat_km2(place.latitude, place.longitude)
     listings = select(doc.c.key, doc.c.service_id, doc.c.category_codes).where(*serving)
     in_codes = category.c.code.in_(codes)
     if within_km is None:
         listings = listings.where(doc.c.key.in_(select(category.c.key).where(in_codes)))
     else:
-        # The listings of those categories in the cells of the box that holds every site that near, and those
-        # without a site, found through ix_search_category_cell.
+        # The listings of those categories in the cells of the box that holds every site that near, found through
+        # ix_search_category_cell, and those without a site once they count as near enough.
         box = geo.bounding_box(place.latitude, place.longitude, within_km)  # also holds them on the flat projection
-        nearby = union(
-            select(category.c.key).where(in_codes, category.c.cell.in_(places.near_cells(*box))),
-            select(category.c.key).where(in_codes, category.c.cell.is_(None)),
-        ).subquery("nearby")
+        parts = [select(category.c.key).where(in_codes, category.c.cell.in_(places.near_cells(*box)))]
+        near = flat <= within_km * within_km
+        if within_km >= REACHABLE_KM:
+            parts.append(select(category.c.key).where(in_codes, category.c.cell.is_(None)))
+            near = or_(doc.c.latitude.is_(None), near)
+        nearby = union(*parts).subquery("nearby")
         # Joined from, not tested with IN: SQLite then starts from these few listings rather than from every
-        # listing of the categories, which the search conditions also name.
-        listings = listings.join_from(nearby, doc, doc.c.key == nearby.c.key).where(
-            or_(doc.c.latitude.is_(None), flat <= within_km * within_km)
-        )
-    return listings.order_by(func.coalesce(flat, 0.0), doc.c.id)
+        # listing of the categories.
+        listings = listings.join_from(nearby, doc, doc.c.key == nearby.c.key).where(near)
+    return listings.order_by(func.coalesce(flat, REACHABLE_KM * REACHABLE_KM), doc.c.id)
 
 
-async def _nearest_in_groups(listings: AsyncIterable[Any], groups: Sequence[Sequence[str]]) -> tuple[set[int], bool]:
+async def _nearest_in_groups(
+    batches: AsyncIterable[Sequence[Any]], groups: Sequence[Sequence[str]]
+) -> tuple[set[int], bool]:
     """The keys of the nearest listing of each of the ``PER_GROUP`` services nearest the client in each group, from
-    the listings in order of nearness: a service's first listing is its nearest. A group never crowds out another.
+    batches of the listings in order of nearness: a service's first listing is its nearest. A group never crowds out
+    another.
     Chosen here rather than in SQL, where numbering every listing of each service and ranking each group took
     longer than reading the listings nearest first until the groups are full (SQLite, 100k services: match p50 148 ->
     124 ms, p95 268 -> 194 ms; PostgreSQL the same either way). Also says whether every group is full."""
@@ -143,14 +151,17 @@ async def _nearest_in_groups(listings: AsyncIterable[Any], groups: Sequence[Sequ
     found: list[list[int]] = [[] for _ in groups]
     services: set[UUID] = set()
     full = False
-    async for listing in listings:
-        if listing.service_id in services:
-            continue
-        services.add(listing.service_id)
-        for codes, keys in zip(wanted, found, strict=True):
-            if len(keys) < PER_GROUP and any(code in listing.category_codes for code in codes):
-                keys.append(listing.key)
-        if full := all(len(keys) == PER_GROUP for keys in found):
+    async for batch in batches:
+        for listing in batch:
+            if listing.service_id in services:
+                continue
+            services.add(listing.service_id)
+            for codes, keys in zip(wanted, found, strict=True):
+                if len(keys) < PER_GROUP and any(code in listing.category_codes for code in codes):
+                    keys.append(listing.key)
+            if full := all(len(keys) == PER_GROUP for keys in found):
+                break
+        if full:
             break
     return {key for keys in found for key in keys}, full
 

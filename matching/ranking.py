@@ -40,6 +40,7 @@ FIT_BREADTH = 0.1
 UNKNOWN_COST = 0.25  # certainty lost for each rule that could not be decided
 NEAR_KM = 5.0  # nearness is 1 / (1 + km / NEAR_KM): 5 km away counts half as near as next door
 REACHABLE = 0.7  # no site to travel to (a hotline, an online service) that serves the client's area
+REACHABLE_KM = NEAR_KM * (1 / REACHABLE - 1)  # a site this far (about 2 km) counts as near as no site to travel to
 CAPACITY = {"accepting": 1.0, None: 0.7, "waitlist": 0.4, "at-capacity": 0.1}
 HOURS = {True: 1.0, None: 0.5, False: 0.2}
 FRESH_DAYS = ((365, 1.0), (730, 0.5))  # checked within a year counts fully, within two years half

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from directory import candidates, models, vocabularies
+from directory import candidates, geo, models, vocabularies
 from directory.candidates import PER_GROUP, _nearest_in_groups
 from directory.search import opening
 from directory.search.database import DatabaseSearchEngine
@@ -28,9 +28,14 @@ from waypost.db import create_engine
 ZONE = "America/Los_Angeles"
 
 
-async def _nearest_first(*listings: tuple[int, UUID, str]) -> AsyncIterator[SimpleNamespace]:
-    for key, service_id, codes in listings:
-        yield SimpleNamespace(key=key, service_id=service_id, category_codes=f" {codes} ")
+async def _nearest_first(*listings: tuple[int, UUID, str]) -> AsyncIterator[list[SimpleNamespace]]:
+    """The listings in batches of two, as the stream hands them over in batches."""
+    rows = [
+        SimpleNamespace(key=key, service_id=service_id, category_codes=f" {codes} ")
+        for key, service_id, codes in listings
+    ]
+    for start in range(0, len(rows), 2):
+        yield rows[start : start + 2]
 
 
 async def _kept(listings: Sequence[tuple[int, UUID, str]], groups: Sequence[Sequence[str]]) -> set[int]:
@@ -210,3 +215,30 @@ def test_a_match_sees_what_the_last_import_changed(database_url: str, tmp_path: 
         ("Eastside Community Pantry", ["Photo ID"], "10 SE 122nd Ave, Portland, OR, 97233"),
         ("Eastside Food Share", ["Proof of address"], "400 SE 148th Ave, Portland, OR, 97233"),
     ]
+
+
+@pytest.mark.parametrize(("per_group", "kept"), [(3, ["near", "remote 1", "remote 2"]), (5, None)])
+def test_listings_without_a_site_count_as_a_couple_of_kilometres_away(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, per_group: int, kept: list[str] | None
+) -> None:
+    """Hotlines and online services serve the client where they are, but a country's worth of them must not fill a
+    need's candidates before the pantry down the street is read."""
+    centre = geo.postal_code("97233")
+    assert centre is not None
+
+    def pantry(name: str, north_km: float) -> dict[str, Any]:
+        service = make_service(name=name)
+        location = service["service_at_locations"][0]["location"]
+        location["latitude"], location["longitude"] = centre.latitude + north_km / 111.2, centre.longitude
+        return service
+
+    remote = [make_service(name=f"remote {n}", service_at_locations=[], service_areas=[]) for n in (1, 2, 3)]
+    remote.sort(key=lambda service: service["id"])  # ties between listings go by id
+    for service, name in zip(remote, ["remote 1", "remote 2", "remote 3"], strict=True):
+        service["name"] = name
+    services = [pantry("near", 1.0), pantry("far", 15.0), *remote]
+    imported = cli(database_url, "import", str(write_json(tmp_path / "pantries.json", services)))
+    assert imported.exit_code == 0, imported.output
+    monkeypatch.setattr(candidates, "PER_GROUP", per_group)
+    names = sorted(candidate.name for candidate in _candidates(database_url, "97233", [["food"]]))
+    assert names == (kept or sorted(["near", "far", "remote 1", "remote 2", "remote 3"]))
