@@ -2,7 +2,7 @@
 
 The database engine computes the score in SQL and the Meilisearch engine in Python, from the same parts and the
 same weights (``blend``), so that a search ranks alike whichever engine answers it. Hits are always described from
-the catalog database: names, addresses and opening hours are read there, whatever found the listings.
+the catalog database, from the listings' search documents and facts, whatever found the listings.
 """
 
 import math
@@ -11,14 +11,14 @@ from collections import Counter
 from collections.abc import Collection, Iterable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
-from uuid import UUID
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from directory import models
+from directory.search import facts, opening
 from directory.search.documents import words
-from directory.search.opening import Sited, opening_hours
+from directory.search.opening import Sited
 from directory.search.query import Analysis, Hit, SearchQuery, SearchResult, Synonyms
 from directory.vocabularies import Vocabularies
 from waypost.db import among
@@ -104,49 +104,36 @@ def count_facets(
 async def build_hits(
     connection: AsyncConnection, rows: Sequence[Ranked], analysis: Analysis, at: datetime, default_timezone: str
 ) -> list[Hit]:
-    """The page's listings described from the catalog: names, organization, address, open or not at ``at``."""
+    """The page's listings described from their documents and facts (``search_facts``): names, organization,
+    address, and open or not at ``at`` as the "open at" filter decides it, in one statement."""
     if not rows:
         return []
-    service, organization, address, doc = models.service, models.organization, models.address, models.search_document
-    names = {
-        r.id: r
-        for r in await connection.execute(
-            select(service.c.id, service.c.name, service.c.organization_id, organization.c.name.label("organization"))
-            .outerjoin(organization, organization.c.id == service.c.organization_id)
-            .where(among(connection, service.c.id, [row.service_id for row in rows]))
-        )
-    }
+    doc, text, fact = models.search_document, models.search_text, models.search_facts
+    on_page = among(connection, doc.c.id, [row.id for row in rows])
+    open_then = await opening.open_at(connection, at, default_timezone, [on_page])
     found = await connection.execute(
-        select(doc, *(c for c in models.search_text.c if c.name != "key"))
-        .join(models.search_text, models.search_text.c.key == doc.c.key)
-        .where(among(connection, doc.c.id, [row.id for row in rows]))
+        select(doc, *(c for c in text.c if c.name != "key"), fact.c.facts, open_then.label("open_then"))
+        .join(text, text.c.key == doc.c.key)
+        .join(fact, fact.c.key == doc.c.key)
+        .where(on_page)
     )
     documents = {r.id: r for r in found}
-    location_ids = [row.location_id for row in rows if row.location_id]
-    addresses: dict[UUID, str] = {}
-    for r in await connection.execute(
-        select(address).where(among(connection, address.c.location_id, location_ids or [None]))
-    ):
-        addresses.setdefault(
-            r.location_id,
-            ", ".join(p for p in (r.address_1, r.address_2, r.city, r.state_province, r.postal_code) if p),
-        )
-    opening = await opening_hours(connection, rows, default_timezone)
     hits = []
     for row in rows:
-        document, named = documents[row.id], names[row.service_id]
+        document = documents[row.id]
+        about = facts.decode(document.facts)
         location = None
         if row.location_id and document.latitude is not None:
-            location = {"lat": document.latitude, "lon": document.longitude, "address": addresses.get(row.location_id)}
+            location = {"lat": document.latitude, "lon": document.longitude, "address": about.address}
         hits.append(
             Hit(
                 service_id=row.service_id,
                 service_at_location_id=row.service_at_location_id,
-                name=named.name,
-                organization={"id": named.organization_id, "name": named.organization},
+                name=about.name,
+                organization={"id": document.organization_id, "name": about.organization},
                 location=location,
                 distance_km=round(row.distance_km, 2) if row.distance_km is not None else None,
-                open_now=opening[row.id].is_open(at),
+                open_now=None if document.hours is None else bool(document.open_then),  # None: no hours given
                 score=round(float(row.score), 4),
                 matched=_matched(document, analysis),
                 categories=document.category_codes.split(),
