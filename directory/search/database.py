@@ -50,8 +50,6 @@ from directory.search import opening, places
 from directory.search.query import Analysis, SearchQuery, SearchResult, Synonyms, analyse, synonyms
 from directory.search.results import (
     GENDERS,
-    NEAR_KM,
-    REACHABLE,
     VOCABULARY_SECONDS,
     Vocabulary,
     blend,
@@ -63,6 +61,7 @@ from directory.search.results import (
 )
 from directory.validation import area_geometry
 from directory.vocabularies import Vocabularies
+from matching.ranking import NEAR_KM, REACHABLE
 from waypost.db import among
 
 COMMON_SHARE = 0.2  # a word in a fifth of the listings or more is common (CommonWords)
@@ -570,7 +569,7 @@ class DatabaseSearchEngine:
         tiers = verified_tiers(datetime.now(UTC).date())
         verified = case(*((doc.c.assured_date >= since, credit) for since, credit in tiers), else_=0.0)
         near: Any = literal(0.0)
-        if distance is not None:
+        if distance is not None:  # matching.ranking.nearness, in SQL: search and matching weigh nearness alike
             near = case((doc.c.latitude.is_(None), REACHABLE), else_=1.0 / (1.0 + distance / NEAR_KM))
         result: ColumnElement[float] = blend(text_score, in_category, near, verified)
         return result

@@ -48,11 +48,11 @@ from directory.search.results import (
     blend,
     build_hits,
     count_facets,
-    nearness,
     page_of,
     verified,
 )
 from directory.vocabularies import Vocabularies
+from matching.ranking import nearness
 from waypost.db import among
 
 T = TypeVar("T")

@@ -26,10 +26,6 @@ from waypost.db import among
 FACET_LANGUAGES = ("en", "es", "vi", "ru", "zh", "so", "ar", "uk", "ko", "tl", "fa", "fr", "ht", "pt", "km", "ase")
 GENDERS = ("women", "men", "transgender-nonbinary")
 WEIGHTS = {"text": 0.4, "category": 0.25, "distance": 0.3, "verified": 0.05}
-# A listing without coordinates (a hotline, an online service) that passed the area filter serves the searcher where
-# they are: as reachable as a site a couple of kilometres away.
-REACHABLE = 0.7
-NEAR_KM = 5.0  # nearness is 1 / (1 + km / NEAR_KM): a site 5 km away counts half as near as one next door
 VOCABULARY_SECONDS = 60  # how long the spelling vocabulary is trusted before it is read again
 
 
@@ -65,11 +61,6 @@ def verified_tiers(today: date) -> tuple[tuple[str, float], ...]:
 
 def verified(assured_date: str | None, today: date) -> float:
     return next((credit for since, credit in verified_tiers(today) if assured_date and assured_date >= since), 0.0)
-
-
-def nearness(distance_km: float | None) -> float:
-    """How near a listing that serves the searcher is; ``None`` is a listing without coordinates."""
-    return REACHABLE if distance_km is None else 1.0 / (1.0 + distance_km / NEAR_KM)
 
 
 class Vocabulary:
