@@ -322,6 +322,7 @@ async def _importing(
             await transaction.rollback()
         else:
             await transaction.commit()
+            await documents.refresh_statistics(connection)
 
 
 async def import_records(

@@ -88,8 +88,10 @@ async def rebuild_documents(engine: AsyncEngine) -> tuple[int, int]:
         ids = list((await connection.execute(select(service.c.id).order_by(service.c.id))).scalars())
         for start in range(0, len(ids), BATCH_SIZE):
             await writer.rebuild(ids[start : start + BATCH_SIZE])
-        count = await connection.execute(select(func.count()).select_from(models.search_document))
-        return len(ids), int(count.scalar_one())
+        count = (await connection.execute(select(func.count()).select_from(models.search_document))).scalar_one()
+    async with engine.connect() as connection:
+        await documents.refresh_statistics(connection)
+    return len(ids), int(count)
 
 
 async def ensure_documents(engine: AsyncEngine) -> int:

@@ -13,7 +13,7 @@ from collections.abc import Collection, Iterable
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from directory import models
@@ -65,6 +65,17 @@ async def _rows(connection: AsyncConnection, column: Any, ids: Collection[Any], 
     if not ids:
         return []
     return list(await connection.execute(select(*columns).where(among(connection, column, ids))))
+
+
+async def refresh_statistics(connection: AsyncConnection) -> None:
+    """Bring PostgreSQL's statistics of the search tables up to date once an import or a rebuild has rewritten them
+    and committed: its planner estimates from them, and search reads from them which words are common
+    (``CommonWords``). Autovacuum gets there too, but only after enough rows have changed, and minutes later.
+    SQLite keeps no such statistics."""
+    if connection.dialect.name == "postgresql":
+        tables = "search_document, search_text, search_category, search_coverage, search_facts"
+        await connection.execute(text(f"ANALYZE {tables}"))
+        await connection.commit()
 
 
 class DocumentWriter:
