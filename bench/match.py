@@ -37,6 +37,7 @@ from directory import vocabularies
 from directory.search.database import DatabaseSearchEngine
 from referrals import services
 from referrals.schemas import MatchRequest
+from waypost.app import settle
 from waypost.db import create_engine
 
 WARMUP = 20
@@ -116,6 +117,7 @@ async def _measure(database_url: str, bodies: list[dict[str, Any]]) -> tuple[lis
     engine = create_engine(database_url)
     search = DatabaseSearchEngine(engine, vocabularies.default(), DEFAULT_TIMEZONE)
     matcher = services.Matcher(engine, search, search.vocabularies, DEFAULT_TIMEZONE)
+    settle()  # as the server does when it starts
     requests = [msgspec.convert(body, MatchRequest) for body in bodies]
     latencies, needs, candidates = [], [], []
     try:

@@ -47,6 +47,7 @@ from directory import geo, synthetic, vocabularies
 from directory.search.database import DatabaseSearchEngine
 from directory.search.documents import language_code
 from directory.search.query import SearchQuery, SearchResult
+from waypost.app import settle
 from waypost.db import create_engine
 
 BENCH_DB = "waypost_bench_search"
@@ -206,6 +207,7 @@ async def _timed(queries: list[Query], concurrency: int, run: Callable[[Query], 
 async def _in_process(database_url: str, warmup: list[Query], queries: list[Query]) -> Figures:
     engine = create_engine(database_url)
     search = DatabaseSearchEngine(engine, vocabularies.default(), DEFAULT_TIMEZONE)
+    settle()  # as the server does when it starts
 
     async def run(query: Query) -> int:
         result: SearchResult = await search.search(search_query(query.params))

@@ -46,6 +46,11 @@ def _grid() -> dict[tuple[int, int], list[PostalCode]]:
     return grid
 
 
+def load() -> None:
+    """Load the ZIP tables now rather than on the first search that needs them."""
+    _grid()
+
+
 def cell(latitude: float, longitude: float, degrees: float = CELL_DEGREES) -> tuple[int, int]:
     """The (row, column) of the cell of a grid of ``degrees`` that holds the point."""
     return math.floor(latitude / degrees), math.floor(longitude / degrees)
