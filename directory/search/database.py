@@ -78,8 +78,9 @@ area_version = table("service_area_version", column("version", Integer))  # SQLi
 @dataclass(frozen=True)
 class TextMatch:
     """How one search's words match: the text index (``source``, its document ``key`` column), the ``condition``
-    that finds the documents with the words, and their ``relevance`` from 0 to 1. The relevance is read from the
-    index row by row, so a search asks for it only on the listings that pass its filters."""
+    that finds the documents with the words, and their ``relevance`` from 0 to 1. When the relevance is computed
+    is the dialect's choice (``ranked``): SQLite for the listings that pass the filters, PostgreSQL as it reads the
+    texts."""
 
     source: FromClause
     key: ColumnElement[int]
