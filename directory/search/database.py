@@ -183,6 +183,12 @@ class SqliteText:
     # p50 139 -> 74 ms).
     places_apart = True
 
+    # The listings of the categories a search's words name are read nationwide and each checked against the place:
+    # a listing read by its rowid costs about a microsecond, less than finding the ones near the place through
+    # their cells and the covering services' keys (words near a ZIP at 100k services, back to back: p50 80 -> 87
+    # ms with the narrowing).
+    named_near = False
+
     async def covering_polygons(self, connection: AsyncConnection, latitude: float, longitude: float) -> Any:
         covering = await self.polygons.covering(connection, latitude, longitude)
         return among(connection, models.service_area.c.id, covering) if covering else literal(False)
@@ -295,6 +301,12 @@ class PostgresText:
     # union of the three read the listings once for each (filters around a point: p50 137 -> 196 ms).
     places_apart = False
 
+    # The listings of the categories a search's words name are narrowed to those that may serve the place
+    # (``DatabaseSearchEngine._named``): each listing probed by key costs about 9 us with its place conditions, 120
+    # ms for the 13k listings of "emergency shelter" nationwide, against 20 ms to find the 2k near a Spokane ZIP
+    # through ix_search_category_cell (words near a ZIP at 100k services, back to back: p95 207 -> 174 ms).
+    named_near = True
+
     async def covering_polygons(self, connection: AsyncConnection, latitude: float, longitude: float) -> Any:
         """The polygons that the index finds around the point and that cover it on the plane of longitude and
         latitude, as shapely tests them on SQLite: the geodesic test of geography costs four times as much (a
@@ -329,13 +341,23 @@ class CommonWords:
 
 
 @dataclass(frozen=True)
+class Covering:
+    """The listings whose service's area covers the searcher's point: as a condition on a listing, and as the
+    query of their keys."""
+
+    condition: ColumnElement[bool]
+    keys: Select[Any] | CompoundSelect[Any]
+
+
+@dataclass(frozen=True)
 class Plan:
-    """What a search asks of the database: its words, how they match, the condition that narrows the search
-    through an index, the filters checked on the listings it narrows to, and the ways a listing can serve the
-    searcher's place (``places``; none when no place is given), any one of which will do."""
+    """What a search asks of the database: its words, how they match, the categories they name, the condition that
+    narrows the search through an index, the filters checked on the listings it narrows to, and the ways a listing
+    can serve the searcher's place (``places``; none when no place is given), any one of which will do."""
 
     analysis: Analysis
     match: TextMatch | None
+    named: Select[Any] | None  # the listings in the categories the words name that may serve the place (``_named``)
     narrowing: list[ColumnElement[bool]]
     filters: list[ColumnElement[bool]]
     places: list[ColumnElement[bool]]
@@ -411,7 +433,7 @@ class DatabaseSearchEngine:
                 )
             )
         else:
-            found = self._matching(plan.match, plan.analysis, [*plan.filters, *plan.served], listings)
+            found = self._matching(plan.match, plan, [*plan.filters, *plan.served], listings)
         if plan.open is not None:
             # Checked on the matches once they are found: among the other filters, it led PostgreSQL to read every
             # text row in key order to test each listing's hours as it went.
@@ -450,22 +472,23 @@ class DatabaseSearchEngine:
     def _matching(
         self,
         match: TextMatch,
-        analysis: Analysis,
+        plan: Plan,
         filters: list[ColumnElement[bool]],
         listings: Callable[[Any, Any], list[ColumnElement[Any]]],
     ) -> Select[Any] | CompoundSelect[Any]:
-        """The listings that pass the filters and match the words, with their relevance and whether they are in a
-        category the words name (``listings(relevance, in_category)``), then those in such a category that the
-        words do not match. The text index is read once and joined to the listings, ranked as the dialect prefers
-        (``ranked``)."""
+        """The listings that pass the filters and match the words (``plan.match``), with their relevance and whether
+        they are in a category the words name (``listings(relevance, in_category)``), then those of ``plan.named``
+        that the words do not match. The text index is read once and joined to the listings, ranked as the dialect
+        prefers (``ranked``)."""
         found = self.dialect.ranked(match)
         words = select().select_from(found.source.join(doc, doc.c.key == found.key)).where(found.condition, *filters)
-        if not analysis.categories:
+        if plan.named is None:
             return words.add_columns(*listings(found.relevance, literal(0.0)))
-        named = _in_category_keys(analysis.categories)
-        words = words.add_columns(*listings(found.relevance, case((doc.c.key.in_(named), 1.0), else_=0.0)))
+        # Every listing of the categories: the listings the words match already serve the place.
+        in_category = doc.c.key.in_(_in_category_keys(plan.analysis.categories))
+        words = words.add_columns(*listings(found.relevance, case((in_category, 1.0), else_=0.0)))
         # Read from the listings in the named categories, fewer than those that have any of the words.
-        in_named = named.distinct().subquery("named")
+        in_named = plan.named.distinct().subquery("named")
         rest = (
             select(*listings(literal(0.0), literal(1.0)))
             .select_from(in_named.join(doc, doc.c.key == in_named.c.key))
@@ -499,8 +522,10 @@ class DatabaseSearchEngine:
         by_place = not narrowed and not analysis.terms and not query.categories
         covering = await self._covering_services(connection, query, read_first=by_place)
         match = await self._text_match(connection, analysis.terms, self._place_codes(query)) if analysis.terms else None
+        named = self._named(analysis.categories, query, covering) if match is not None and analysis.categories else None
         serving = self._places(query, covering)
-        plan = Plan(analysis, match, self._narrowing(analysis, match), self._filters(connection, query), serving)
+        narrowing = self._narrowing(analysis, match)
+        plan = Plan(analysis, match, named, narrowing, self._filters(connection, query), serving)
         if query.open_at is None:
             return plan
         open_then = await opening.open_at(connection, query.open_at, self.default_timezone, plan.conditions)
@@ -559,7 +584,7 @@ class DatabaseSearchEngine:
             conditions.append(doc.c.free.is_(True))
         return conditions
 
-    def _places(self, query: SearchQuery, covering: ColumnElement[bool] | None) -> list[ColumnElement[bool]]:
+    def _places(self, query: SearchQuery, covering: Covering | None) -> list[ColumnElement[bool]]:
         """The ways a listing serves the searcher's place: its service's area covers the point, wherever its sites
         are; or its service names no area and the listing has no site (a hotline), or a site within the radius.
         They never overlap, so their listings can be read apart and added up."""
@@ -567,16 +592,16 @@ class DatabaseSearchEngine:
             return []
         no_area = not_(doc.c.has_service_area)
         return [
-            covering,
+            covering.condition,
             and_(no_area, doc.c.latitude.is_(None)),
             and_(no_area, self.dialect.within(query.latitude, query.longitude, query.radius_km)),
         ]
 
     async def _covering_services(
         self, connection: AsyncConnection, query: SearchQuery, read_first: bool
-    ) -> ColumnElement[bool] | None:
-        """The condition that a listing's service has an area that covers the searcher's point: its state or ZIP
-        code (search_coverage), or a polygon. When the place is what narrows the search (``read_first``: no words,
+    ) -> Covering | None:
+        """The listings whose service has an area that covers the searcher's point: its state or ZIP code
+        (search_coverage), or a polygon. When the place is what narrows the search (``read_first``: no words,
         no chosen categories), those services are read as the dialect prefers (``among``): PostgreSQL then reads the
         covering listings by key, one arm of the BitmapOr of the ways of serving the place. Otherwise the words or
         categories find the few listings to check, and the covering services are read inside the statement, once,
@@ -591,12 +616,31 @@ class DatabaseSearchEngine:
 
         area, coverage = models.service_area, models.search_coverage
         polygons = await self.dialect.covering_polygons(connection, query.latitude, query.longitude)
-        by_polygon = await among(doc.c.service_id, select(area.c.service_id).where(polygons))
+        services = select(area.c.service_id).where(polygons)
+        by_polygon = await among(doc.c.service_id, services)
+        # A subquery of its own wherever it is used: never correlated to the listings of an enclosing statement.
+        keys = select(doc.c.key).where(doc.c.service_id.in_(services)).correlate(None)
         places = [code for code in (query.state, query.postal_code) if code]
         if not places:
-            return by_polygon
+            return Covering(by_polygon, keys)
         by_place = select(coverage.c.key).where(coverage.c.code.in_(places))
-        return or_(await among(doc.c.key, by_place), by_polygon)
+        return Covering(or_(await among(doc.c.key, by_place), by_polygon), union_all(by_place, keys))
+
+    def _named(self, codes: Collection[str], query: SearchQuery, covering: Covering | None) -> Select[Any]:
+        """The keys of the listings in these categories (those the words name) that may serve the searcher's
+        place: without a site, with a site in the box around the radius (its near cell, ``places.in_near_box``), or
+        with an area that covers the point. Read from ix_search_category_cell, whereas every listing of the
+        categories nationwide was read and checked against the place (13k for "emergency shelter" near a Spokane
+        ZIP at 100k services: 138 of PostgreSQL's 200 ms). Every listing of the categories without a place, or
+        where the dialect reads them more cheaply than it would narrow them (``named_near``)."""
+        keys = _in_category_keys(codes)
+        if not self.dialect.named_near or covering is None or query.latitude is None or query.longitude is None:
+            return keys
+        box = geo.bounding_box(query.latitude, query.longitude, query.radius_km)
+        near = places.in_near_box(category.c.cell, box)
+        if near is None:
+            return keys
+        return keys.where(or_(category.c.cell.is_(None), near, category.c.key.in_(covering.keys)))
 
     def _score(self, text_score: Any, in_category: Any, distance: Any) -> ColumnElement[float]:
         tiers = verified_tiers(datetime.now(UTC).date())
