@@ -17,6 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import machine
 import psycopg
 from sqlalchemy.engine import make_url
 
@@ -61,6 +62,7 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--postgres-url", default=os.environ.get("WAYPOST_TEST_POSTGRES_URL", ""))
     args = parser.parse_args()
+    load = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as scratch:
         for size in args.sizes:
             folder = Path(scratch) / str(size)
@@ -70,6 +72,7 @@ def main() -> None:
             _run(size, source, f"sqlite+aiosqlite:///{folder}/bench.sqlite3", "sqlite")
             if args.postgres_url:
                 _run(size, source, _fresh_postgres(args.postgres_url), "postgresql")
+    print(machine.describe(load))
 
 
 if __name__ == "__main__":

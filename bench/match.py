@@ -28,9 +28,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-import msgspec
-
 # The catalogs are built and kept as the search benchmark builds them, so that both can share --keep.
+import machine
+import msgspec
 from search import METROS, _drop_postgres, _generated, _postgres, _sqlite, add_catalog_arguments
 
 from directory import vocabularies
@@ -178,7 +178,7 @@ def main() -> None:
                 _drop_postgres(args.postgres_url, args.sizes)
     print(f"\n{args.matches} matches per database after {WARMUP} warm-up; needs and shown (services proposed or")
     print("excluded) are medians per match")
-    print(f"{os.cpu_count()} CPUs, load average {load:.1f} before the run (other work on the machine skews figures)")
+    print(machine.describe(load))
     print(HEADER)
     print("\n".join(results))
 

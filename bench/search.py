@@ -40,6 +40,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
+import machine
 import psycopg
 from sqlalchemy.engine import make_url
 
@@ -460,9 +461,7 @@ def main() -> None:
                 _drop_postgres(args.postgres_url, args.sizes)
         mix = ", ".join(f"{kind} {share}%" for kind, share in MIX.items())
         print(f"\n{args.queries} queries per mode after {WARMUP} warm-up; mix: {mix}")
-        print(
-            f"{os.cpu_count()} CPUs, load average {load:.1f} before the run (other work on the machine skews figures)"
-        )
+        print(machine.describe(load))
         print(HEADER)
         print("\n".join(results))
 
