@@ -155,22 +155,29 @@ async def test_service_ids_without_words_page_through_every_document(
 
 
 async def test_a_match_proposes_the_same_services_through_either_engine(meili_catalog: MeiliCatalog) -> None:
-    # Matching reads its candidates through the engine's ``listings``: Meilisearch's are the services it finds.
+    # Matching reads its candidates through the engine's ``listings``. A match has no words: the listings serving
+    # the client's place come from the catalog database, which the index mirrors, not from paging through the index
+    # (checked on the fake, which records what it is asked).
+    fake = meili_catalog.fake
     body = {
         "client": {"age": 40, "sex": "female", "postal_code": "97233", "situations": []},
         "responses": [ahc(food_worry="LA28397-0", housing="LA31994-9")],
         "at": AT,
     }
-    proposed = {}
+    proposed, asked = {}, []
     for engine in ("auto", "meilisearch"):  # auto: the database's own engine
         async with client(meili_catalog, engine) as c:
+            before = len(fake.requests) if fake else 0
             response = await c.post("/api/v1/match", json=body)
+            if fake and engine == "meilisearch":
+                asked = [path for _, path, _ in fake.requests[before:]]
         assert response.status_code == 200, response.text
         result = response.json()
         proposed[engine] = [
             [proposal["service"]["id"] for proposal in group["proposals"]] for group in result["proposals"]
         ]
     assert any(proposed["auto"]) and proposed["meilisearch"] == proposed["auto"]
+    assert not [path for path in asked if path.endswith(("/documents/fetch", "/documents", "/search"))], asked
 
 
 async def test_health_reports_meilisearch_and_an_unreachable_server_is_503_not_500(
