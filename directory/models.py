@@ -188,6 +188,13 @@ search_text = Table(
     # Where the listing serves, as place codes (directory.search.places), space-separated: PostgreSQL indexes them
     # beside the words (migration 0010).
     Column("place_codes", Text(), nullable=False),
+    # What ranking and the facets read of the listing, as in search_document: PostgreSQL answers a search with words
+    # and no other question from this table alone (migration 0013, ``PostgresText.ranks_texts_alone``).
+    Column("id", Uuid(), nullable=False),
+    Column("status", String(32), nullable=False),
+    Column("top_category_codes", Text(), nullable=False),
+    Column("language_codes", Text(), nullable=False),
+    Column("assured_date", Text()),
 )
 
 # Each search document's category codes (with their parents), one row each: how a search for a category finds its

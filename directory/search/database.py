@@ -24,6 +24,7 @@ from sqlalchemy import (
     FromClause,
     Integer,
     Select,
+    Table,
     Text,
     and_,
     case,
@@ -189,6 +190,9 @@ class SqliteText:
     # ms with the narrowing).
     named_near = False
 
+    # A text is joined to its document by rowid for about a microsecond: the documents are read for ranking.
+    ranks_texts_alone = False
+
     async def covering_polygons(self, connection: AsyncConnection, latitude: float, longitude: float) -> Any:
         covering = await self.polygons.covering(connection, latitude, longitude)
         return among(connection, models.service_area.c.id, covering) if covering else literal(False)
@@ -307,6 +311,11 @@ class PostgresText:
     # through ix_search_category_cell (words near a ZIP at 100k services, back to back: p95 207 -> 174 ms).
     named_near = True
 
+    # A search with words and no other question reads the texts alone, which repeat what ranking and the facets
+    # read (migration 0013): joined to their documents, every one of the 133k documents was hashed, about 130 of 340
+    # ms for "safe house" (25k listings) at 100k services.
+    ranks_texts_alone = True
+
     async def covering_polygons(self, connection: AsyncConnection, latitude: float, longitude: float) -> Any:
         """The polygons that the index finds around the point and that cover it on the plane of longitude and
         latitude, as shapely tests them on SQLite: the geodesic test of geography costs four times as much (a
@@ -361,6 +370,8 @@ class Plan:
     narrowing: list[ColumnElement[bool]]
     filters: list[ColumnElement[bool]]
     places: list[ColumnElement[bool]]
+    # The filters as conditions on the texts, when the texts alone answer the search (``ranks_texts_alone``).
+    texts_only: list[ColumnElement[bool]] | None
     open: ColumnElement[bool] | None = None  # open at the time asked for
 
     @property
@@ -412,13 +423,13 @@ class DatabaseSearchEngine:
 
         # What ranking and the facets read of a match, no more: SQLite then answers a search near a point from an
         # index alone (ix_search_document_place, migration 0009); the page's listings are read by key afterwards.
-        def listings(relevance: Any, in_category: Any) -> list[ColumnElement[Any]]:
+        def listings(relevance: Any, in_category: Any, source: Table = doc) -> list[ColumnElement[Any]]:
             return [
-                doc.c.key,
-                doc.c.id,
-                doc.c.top_category_codes,
-                doc.c.language_codes,
-                self._score(relevance, in_category, distance).label("score"),
+                source.c.key,
+                source.c.id,
+                source.c.top_category_codes,
+                source.c.language_codes,
+                self._score(relevance, in_category, distance, source).label("score"),
                 (distance if distance is not None else literal(None)).label("distance_km"),
             ]
 
@@ -474,19 +485,26 @@ class DatabaseSearchEngine:
         match: TextMatch,
         plan: Plan,
         filters: list[ColumnElement[bool]],
-        listings: Callable[[Any, Any], list[ColumnElement[Any]]],
+        listings: Callable[..., list[ColumnElement[Any]]],
     ) -> Select[Any] | CompoundSelect[Any]:
         """The listings that pass the filters and match the words (``plan.match``), with their relevance and whether
         they are in a category the words name (``listings(relevance, in_category)``), then those of ``plan.named``
         that the words do not match. The text index is read once and joined to the listings, ranked as the dialect
         prefers (``ranked``)."""
-        found = self.dialect.ranked(match)
-        words = select().select_from(found.source.join(doc, doc.c.key == found.key)).where(found.condition, *filters)
+        source: Table = doc
+        if plan.texts_only is not None:
+            source, relevance = words_table, match.relevance
+            words = select().select_from(words_table).where(match.condition, *plan.texts_only)
+        else:
+            found = self.dialect.ranked(match)
+            relevance = found.relevance
+            join = found.source.join(doc, doc.c.key == found.key)
+            words = select().select_from(join).where(found.condition, *filters)
         if plan.named is None:
-            return words.add_columns(*listings(found.relevance, literal(0.0)))
+            return words.add_columns(*listings(relevance, literal(0.0), source))
         # Every listing of the categories: the listings the words match already serve the place.
-        in_category = doc.c.key.in_(_in_category_keys(plan.analysis.categories))
-        words = words.add_columns(*listings(found.relevance, case((in_category, 1.0), else_=0.0)))
+        in_category = source.c.key.in_(_in_category_keys(plan.analysis.categories))
+        words = words.add_columns(*listings(relevance, case((in_category, 1.0), else_=0.0), source))
         # Read from the listings in the named categories, fewer than those that have any of the words.
         in_named = plan.named.distinct().subquery("named")
         rest = (
@@ -525,7 +543,11 @@ class DatabaseSearchEngine:
         named = self._named(analysis.categories, query, covering) if match is not None and analysis.categories else None
         serving = self._places(query, covering)
         narrowing = self._narrowing(analysis, match)
-        plan = Plan(analysis, match, named, narrowing, self._filters(connection, query), serving)
+        others = self._filters(connection, query)
+        filters = [*self._status(doc, query), *others]
+        alone = self.dialect.ranks_texts_alone and match is not None and not others and not serving
+        texts_only = self._status(words_table, query) if alone else None
+        plan = Plan(analysis, match, named, narrowing, filters, serving, texts_only)
         if query.open_at is None:
             return plan
         open_then = await opening.open_at(connection, query.open_at, self.default_timezone, plan.conditions)
@@ -560,10 +582,13 @@ class DatabaseSearchEngine:
             keys = union(keys, _in_category_keys(analysis.categories))
         return [doc.c.key.in_(keys)]
 
+    def _status(self, source: Table, query: SearchQuery) -> list[ColumnElement[bool]]:
+        """Only active listings unless inactive ones are asked for, as a condition on the documents or the texts."""
+        return [] if query.include_inactive else [source.c.status == "active"]
+
     def _filters(self, connection: AsyncConnection, query: SearchQuery) -> list[ColumnElement[bool]]:
+        """The filters besides the status, on the documents."""
         conditions: list[ColumnElement[bool]] = []
-        if not query.include_inactive:
-            conditions.append(doc.c.status == "active")
         if query.categories:
             conditions.append(doc.c.key.in_(_in_category_keys(query.categories)))
         if query.term_ids:
@@ -642,9 +667,10 @@ class DatabaseSearchEngine:
             return keys
         return keys.where(or_(category.c.cell.is_(None), near, category.c.key.in_(covering.keys)))
 
-    def _score(self, text_score: Any, in_category: Any, distance: Any) -> ColumnElement[float]:
+    def _score(self, text_score: Any, in_category: Any, distance: Any, source: Table) -> ColumnElement[float]:
+        """The score of a listing read from ``source`` (its document, or its text when no place is asked)."""
         tiers = verified_tiers(datetime.now(UTC).date())
-        verified = case(*((doc.c.assured_date >= since, credit) for since, credit in tiers), else_=0.0)
+        verified = case(*((source.c.assured_date >= since, credit) for since, credit in tiers), else_=0.0)
         near: Any = literal(0.0)
         if distance is not None:  # matching.ranking.nearness, in SQL: search and matching weigh nearness alike
             near = case((doc.c.latitude.is_(None), REACHABLE), else_=1.0 / (1.0 + distance / NEAR_KM))

@@ -26,6 +26,8 @@ WORD = re.compile(r"[a-z0-9]+")
 FREE = re.compile(r"^\s*(free|no cost|no charge|gratis|sin costo)\b", re.IGNORECASE)
 WORD_COLUMNS = ("name_text", "category_text", "description_text", "description_es", "organization_name")
 DEFAULT_LANGUAGE = "en"  # a US listing that names no language is taken to be offered in English
+# The document's columns its text row repeats: what ranking and the facets read (models.search_text).
+RANKED = ("id", "status", "top_category_codes", "language_codes", "assured_date")
 
 
 def fold(text: str) -> str:
@@ -188,7 +190,8 @@ class DocumentWriter:
                 place_codes = places.document_codes(
                     document["latitude"], document["longitude"], covered[service.id], polygon_bounds[service.id]
                 )
-                texts[document_id] = {**text, "place_codes": place_codes}
+                ranked = {name: document[name] for name in RANKED}
+                texts[document_id] = {**text, **ranked, "place_codes": place_codes}
                 described[document_id] = facts.Facts(
                     name=service.name,
                     name_es=service.name_es,

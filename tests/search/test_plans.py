@@ -25,6 +25,7 @@ PORTLAND = {"latitude": 45.5122, "longitude": -122.5791, "postal_code": "97233",
 SEARCHES = {
     "words near a ZIP": SearchQuery(text="food pantry", **PORTLAND),
     "words alone": SearchQuery(text="counseling"),
+    "words alone naming no category": SearchQuery(text="legal"),
     "a category near a ZIP": SearchQuery(categories=("housing.shelter",), **PORTLAND),
     "filters around a point": SearchQuery(age=30, free=True, **PORTLAND),
 }
@@ -99,3 +100,15 @@ def test_the_listings_near_a_point_are_found_through_a_spatial_index(seeded_data
         assert "USING COVERING INDEX ix_search_document_place" in plan, plan
     else:
         assert "ix_search_document_geog" in plan, plan
+
+
+def test_postgresql_answers_words_alone_from_the_texts_without_joining_the_documents(
+    seeded_database_url: str,
+) -> None:
+    # The texts repeat what ranking and the facets read (migration 0013): the documents are read only for the page.
+    sql, parameters = _ranking_statement(_statements(seeded_database_url, SEARCHES["words alone naming no category"]))
+    plan = _plan(seeded_database_url, sql, parameters)
+    if seeded_database_url.startswith("sqlite"):
+        assert "SEARCH search_document USING INTEGER PRIMARY KEY (rowid=?)" in plan, plan  # joined by rowid
+    else:
+        assert plan.count(" on search_document") == 1, plan  # the page's twenty rows
