@@ -26,11 +26,16 @@ ANYWHERE, WIDE = "anywhere", "wide"
 
 def _cells(min_lat: float, min_lon: float, max_lat: float, max_lon: float, most: int) -> list[str] | None:
     """The codes of the cells a box touches; ``None`` when there are more than ``most`` or the box crosses the
-    antimeridian (whose cells are numbered from both ends)."""
-    if min_lon < -180 or max_lon > 180:
+    antimeridian."""
+    if _crosses_antimeridian(min_lon, max_lon):
         return None
     touched = geo.cells(min_lat, min_lon, max_lat, max_lon)
     return [_code(*grid_cell) for grid_cell in touched] if len(touched) <= most else None
+
+
+def _crosses_antimeridian(min_lon: float, max_lon: float) -> bool:
+    """A box that crosses the antimeridian has cells numbered from both ends of the grid: no range of them holds it."""
+    return min_lon < -180 or max_lon > 180
 
 
 def _code(row: int, column: int) -> str:
@@ -89,7 +94,7 @@ def in_near_box(cell: ColumnElement[Any], box: tuple[float, float, float, float]
     box's first and last, and its column, recovered by arithmetic, between theirs. Two comparisons where a list of
     the box's cells runs to thousands for a search radius. ``None`` when the box crosses the antimeridian."""
     min_lat, min_lon, max_lat, max_lon = box
-    if min_lon < -180 or max_lon > 180:
+    if _crosses_antimeridian(min_lon, max_lon):
         return None
     (low_row, low_column), (high_row, high_column) = (
         geo.cell(min_lat, min_lon, NEAR_DEGREES),
