@@ -11,7 +11,7 @@ hours are evaluated in Python for the listings that otherwise match (``opening``
 
 import math
 import time
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -23,6 +23,7 @@ from sqlalchemy import (
     CompoundSelect,
     FromClause,
     Integer,
+    Row,
     Select,
     Table,
     Text,
@@ -30,7 +31,6 @@ from sqlalchemy import (
     case,
     cast,
     column,
-    exists,
     func,
     literal,
     literal_column,
@@ -68,6 +68,7 @@ from waypost.db import among
 
 COMMON_SHARE = 0.2  # a word in a fifth of the listings or more is common (CommonWords)
 COMMON_MINIMUM = 50
+FEW = 20  # fewer listings than this with every word of a search, and a listing with any of them will do (``_found``)
 BM25_HALF = 10.0  # the bm25 score that counts as half relevant: strong matches score 10 to 20 on the seed region
 KM_PER_DEGREE = geo.EARTH_RADIUS_KM * math.pi / 180  # of latitude, on the sphere that haversine_km uses
 
@@ -87,10 +88,13 @@ class TextMatch:
     key: ColumnElement[int]
     condition: ColumnElement[bool]
     relevance: ColumnElement[float]
+    # The condition also finds every listing of the categories the words name (``text_match``), so the search
+    # need not read them apart.
+    finds_named: bool = False
 
     @property
     def keys(self) -> Select[Any]:
-        return select(self.key).select_from(self.source).where(self.condition)
+        return select(self.key).select_from(self.source).where(self.condition).correlate(None)
 
 
 def flat_km2(latitude: float, longitude: float) -> ColumnElement[float]:
@@ -116,13 +120,32 @@ class SqliteText:
     def __init__(self) -> None:
         self.polygons = Polygons()
 
-    def text_match(self, terms: Sequence[str], every: bool, place: Sequence[str] | None) -> TextMatch:
-        """The place is left to the filters (``places_apart``): in the text index, bm25 would count the listings of
-        every place code for every search, tens of thousands each."""
-        expression = (" AND " if every else " OR ").join(f'"{term}"' for term in terms)
-        match = _fts_match(expression)
+    async def text_match(
+        self,
+        connection: AsyncConnection,
+        terms: Sequence[str],
+        every: bool,
+        place: Sequence[str] | None,
+        named: Select[Any] | None,
+    ) -> TextMatch:
+        """The texts with every word (``every``) or any of them; with every word and ``named`` listings, any word
+        will do in those: the texts with any word as the index streams their rowids, each checked against the keys
+        of the texts with every word and of the named listings, each read once into a temporary index. The rowid
+        is written ``+rowid`` there, which SQLite does not look up through an index: it would answer an OR of rowid
+        lookups one at a time, leaving the text index's MATCH no way to be read (an error). The named listings
+        without any of the words are read apart. The place is left to the filters
+        (``places_apart``): in the text index, bm25 would count the listings of every place code for every search,
+        tens of thousands each."""
         rank: ColumnElement[float] = -literal_column("bm25(search_fts, 10.0, 3.0, 5.0, 1.0, 1.0, 1.0)")
-        return TextMatch(fts, fts.c.rowid, match, rank / (rank + BM25_HALF))
+        every_word, any_word = (
+            _fts_match(operator.join(f'"{term}"' for term in terms)) for operator in (" AND ", " OR ")
+        )
+        condition = every_word if every else any_word
+        if every and named is not None and len(terms) > 1:
+            rowid: ColumnElement[int] = literal_column("+search_fts.rowid")
+            every_keys = select(fts.c.rowid).where(every_word).correlate(None)
+            condition = and_(any_word, or_(rowid.in_(every_keys), rowid.in_(named)))
+        return TextMatch(fts, fts.c.rowid, condition, rank / (rank + BM25_HALF))
 
     async def documents_with(self, connection: AsyncConnection, term: str, documents: int) -> int:
         """Counted through the text index, which counts even a word found in most listings in milliseconds."""
@@ -173,11 +196,6 @@ class SqliteText:
         keeps, so only the listings that pass the filters are ranked."""
         return match
 
-    def lacks(self, match: TextMatch) -> ColumnElement[bool]:
-        """The listing is not among those the words match: their keys are read from the index once, into a
-        temporary index, rather than the index being asked again for each listing."""
-        return doc.c.key.not_in(match.keys)
-
     # A search without words is read one way of serving the place at a time (a union), each through its own
     # index: the listings near the point then come from ix_search_document_place alone (migration 0009), where the
     # OR of the three made SQLite look up every listing within the radius (filters around a point at 100k services:
@@ -227,26 +245,41 @@ class PostgresText:
 
     name = "postgresql"
 
-    def text_match(self, terms: Sequence[str], every: bool, place: Sequence[str] | None) -> TextMatch:
-        """The texts with the words and, near a place, one of its place codes (``places``): the two GIN indexes of
-        search_text are intersected before a listing is read, where the words alone made PostgreSQL read every
-        listing in a metro, or every one with the words, to check the other (words near a ZIP at 100k services:
-        41k text rows probed for "peer support")."""
-        # Each word in either language: "(en OR es) AND (en OR es)" when every word is required.
+    async def text_match(
+        self,
+        connection: AsyncConnection,
+        terms: Sequence[str],
+        every: bool,
+        place: Sequence[str] | None,
+        named: Select[Any] | None,
+    ) -> TextMatch:
+        """The texts with every word (``every``) or any of them and, near a place, one of its place codes
+        (``places``): the two GIN indexes of search_text are intersected before a listing is read, where the words
+        alone made PostgreSQL read every listing in a metro, or every one with the words, to check the other (words
+        near a ZIP at 100k services: 41k text rows probed for "peer support"). Or the texts of the ``named``
+        listings, read first (``among``) and found through the primary key in the same BitmapOr, so that each text
+        is read once: read apart, they were checked against the texts with the words by an anti join, which read
+        those again (or, misestimated, compared every pair: 700 ms for "i need food for my kids" near a ZIP)."""
+        # Each word in either language: "(en OR es) AND (en OR es)" when every word is required. Ranked by any of
+        # the words, whichever are required, as bm25 ranks on SQLite: ts_rank scores a text higher for an AND than
+        # for an OR of the same words, and 0 for a named listing without any of them.
         per_word = [self._tsquery(term) for term in terms]
-        tsquery = per_word[0]
+        tsquery = any_word = per_word[0]
         for word in per_word[1:]:
-            tsquery = tsquery.op("&&" if every else "||")(word)
+            tsquery, any_word = tsquery.op("&&" if every else "||")(word), any_word.op("||")(word)
         tsv: ColumnElement[Any] = literal_column("search_text.tsv")
         condition: ColumnElement[bool] = tsv.op("@@")(tsquery)
         if place is not None:
             # The expression of ix_search_text_place (migration 0010), word for word, so the planner finds it.
             codes = func.string_to_array(words_table.c.place_codes, literal_column("' '"))
             condition = and_(condition, codes.op("&&")(cast(postgresql.array(place), postgresql.ARRAY(Text))))
+        if named is not None:
+            condition = or_(condition, await self.among(connection, words_table.c.key, named))
         # ts_rank (how often the words occur, by field weight) rather than ts_rank_cd (how close together): the
         # cover density cost 8 us a listing against 1.3, 180 ms for a word found in 27k listings, and ranked the
         # seed region's judged searches no better (NDCG@10 0.874 with it, 0.876 without).
-        return TextMatch(words_table, words_table.c.key, condition, func.ts_rank(tsv, tsquery, 32))
+        relevance = func.ts_rank(tsv, any_word, 32)
+        return TextMatch(words_table, words_table.c.key, condition, relevance, finds_named=named is not None)
 
     async def documents_with(self, connection: AsyncConnection, term: str, documents: int) -> int:
         """Estimated from the share of the texts that hold the word's English or Spanish stem, as ANALYZE records
@@ -295,11 +328,6 @@ class PostgresText:
         listings (80 -> 55 ms); ranking a text that a filter then drops costs a microsecond."""
         found = select(match.key, match.relevance.label("relevance")).where(match.condition).offset(0).subquery()
         return TextMatch(found, found.c.key, true(), found.c.relevance)
-
-    def lacks(self, match: TextMatch) -> ColumnElement[bool]:
-        """The listing is not among those the words match, checked on its own text row (an anti join): the
-        planner would otherwise hash every listing the words match, read by a sequential scan of the texts."""
-        return ~exists().where(match.key == doc.c.key, match.condition).select_from(match.source)
 
     # The ways of serving the place stay one condition, which PostgreSQL reads as one BitmapOr of their indexes: a
     # union of the three read the listings once for each (filters around a point: p50 137 -> 196 ms).
@@ -372,6 +400,7 @@ class Plan:
     places: list[ColumnElement[bool]]
     # The filters as conditions on the texts, when the texts alone answer the search (``ranks_texts_alone``).
     texts_only: list[ColumnElement[bool]] | None
+    loosens: bool = False  # the words are all required, and a listing with any of them would do (``_found``)
     open: ColumnElement[bool] | None = None  # open at the time asked for
 
     @property
@@ -399,9 +428,15 @@ class DatabaseSearchEngine:
 
     async def search(self, query: SearchQuery) -> SearchResult:
         async with self.engine.connect() as connection:
-            plan = await self._plan(connection, query)
             offset = (query.page - 1) * query.per_page
-            rows = (await connection.execute(self._page_and_facets(plan, query, offset))).all()
+
+            async def page_and_facets(plan: Plan) -> Sequence[Row[Any]]:
+                return (await connection.execute(self._page_and_facets(plan, query, offset))).all()
+
+            def listings(rows: Sequence[Row[Any]]) -> int:
+                return sum(row.listings for row in rows if row.position is None)
+
+            plan, rows = await self._found(connection, query, page_and_facets, listings)
             page = sorted((row for row in rows if row.position is not None), key=lambda row: row.position)
             groups = [
                 (row.top_category_codes.split(), row.language_codes.split(), row.listings)
@@ -489,8 +524,8 @@ class DatabaseSearchEngine:
     ) -> Select[Any] | CompoundSelect[Any]:
         """The listings that pass the filters and match the words (``plan.match``), with their relevance and whether
         they are in a category the words name (``listings(relevance, in_category)``), then those of ``plan.named``
-        that the words do not match. The text index is read once and joined to the listings, ranked as the dialect
-        prefers (``ranked``)."""
+        that the words do not match, unless the match finds them too (``TextMatch.finds_named``). The text index is
+        read once and joined to the listings, ranked as the dialect prefers (``ranked``)."""
         source: Table = doc
         if plan.texts_only is not None:
             source, relevance = words_table, match.relevance
@@ -505,12 +540,16 @@ class DatabaseSearchEngine:
         # Every listing of the categories: the listings the words match already serve the place.
         in_category = source.c.key.in_(_in_category_keys(plan.analysis.categories))
         words = words.add_columns(*listings(relevance, case((in_category, 1.0), else_=0.0), source))
-        # Read from the listings in the named categories, fewer than those that have any of the words.
+        if match.finds_named:
+            return words
+        # Read from the listings in the named categories, fewer than those that have any of the words; the keys of
+        # those the words match are read once, into a temporary index, rather than the text index being asked
+        # again for each listing.
         in_named = plan.named.distinct().subquery("named")
         rest = (
             select(*listings(literal(0.0), literal(1.0)))
             .select_from(in_named.join(doc, doc.c.key == in_named.c.key))
-            .where(self.dialect.lacks(match), *filters)
+            .where(doc.c.key.not_in(match.keys), *filters)
         )
         return union_all(words, rest)
 
@@ -518,9 +557,34 @@ class DatabaseSearchEngine:
         """Every service with a listing that matches, unranked: what the HSDS API's ``search`` and ``postcode``
         narrow its lists to. Opening hours and pages do not apply."""
         async with self.engine.connect() as connection:
-            plan = await self._plan(connection, query)
-            found = await connection.execute(select(doc.c.service_id).where(*plan.conditions).distinct())
-            return set(found.scalars())
+
+            async def services(plan: Plan) -> Sequence[Row[Any]]:
+                return (await connection.execute(select(doc.c.service_id).where(*plan.conditions))).all()
+
+            _, rows = await self._found(connection, query, services, len)
+            return {row.service_id for row in rows}
+
+    async def _found(
+        self,
+        connection: AsyncConnection,
+        query: SearchQuery,
+        read: Callable[[Plan], Awaitable[Sequence[Row[Any]]]],
+        listings: Callable[[Sequence[Row[Any]]], int],
+    ) -> tuple[Plan, Sequence[Row[Any]]]:
+        """What ``read`` finds for the search (and how many ``listings`` that is) with every distinctive word of the
+        search required, except in the listings of the categories the words name (any will do there); when that
+        finds fewer than FEW listings, with any of them. Any word alone made a search of two words weigh every
+        listing with either: tens of thousands at 100k services ("caregiver support": 31k with either word, 5k with
+        both), most of them about something else. Ranking is by any of the words either way, and a listing with
+        every word ranks first among those with any anyway, so the seed region's judged searches rank as before;
+        the looser search still finds the few where the words together are rare. (Meilisearch's ``last`` matching
+        strategy also starts from every word.)"""
+        plan = await self._plan(connection, query)
+        rows = await read(plan)
+        if plan.loosens and listings(rows) < FEW:
+            plan = await self._plan(connection, query, loose=True)
+            rows = await read(plan)
+        return plan, rows
 
     async def listings(self, connection: AsyncConnection, query: SearchQuery) -> list[ColumnElement[bool]]:
         """The caller starts from listings of its own (a match, from the nearby listings of its categories), so the
@@ -534,35 +598,39 @@ class DatabaseSearchEngine:
         found = await connection.execute(select(area.c.service_id).where(covering).distinct())
         return set(found.scalars())
 
-    async def _plan(self, connection: AsyncConnection, query: SearchQuery, narrowed: bool = False) -> Plan:
-        """What the search asks; ``narrowed`` when the caller starts from listings of its own."""
+    async def _plan(
+        self, connection: AsyncConnection, query: SearchQuery, narrowed: bool = False, loose: bool = False
+    ) -> Plan:
+        """What the search asks; ``narrowed`` when the caller starts from listings of its own; ``loose`` when a
+        listing with any of the distinctive words will do (``_words``)."""
         analysis = analyse(query.text, await self.vocabulary.known(connection), self.lay_words)
         by_place = not narrowed and not analysis.terms and not query.categories
         covering = await self._covering_services(connection, query, read_first=by_place)
-        match = await self._text_match(connection, analysis.terms, self._place_codes(query)) if analysis.terms else None
-        named = self._named(analysis.categories, query, covering) if match is not None and analysis.categories else None
+        words, either = await self._words(connection, analysis.terms)
+        named = self._named(analysis.categories, query, covering) if words and analysis.categories else None
+        every, place = not (either and loose), self._place_codes(query)
+        match = await self.dialect.text_match(connection, words, every, place, named) if words else None
         serving = self._places(query, covering)
         narrowing = self._narrowing(analysis, match)
         others = self._filters(connection, query)
         filters = [*self._status(doc, query), *others]
         alone = self.dialect.ranks_texts_alone and match is not None and not others and not serving
         texts_only = self._status(words_table, query) if alone else None
-        plan = Plan(analysis, match, named, narrowing, filters, serving, texts_only)
+        plan = Plan(analysis, match, named, narrowing, filters, serving, texts_only, loosens=either and not loose)
         if query.open_at is None:
             return plan
         open_then = await opening.open_at(connection, query.open_at, self.default_timezone, plan.conditions)
         return replace(plan, open=open_then)
 
-    async def _text_match(
-        self, connection: AsyncConnection, terms: Sequence[str], place: Sequence[str] | None
-    ) -> TextMatch:
-        """How the words match. A word that most listings share ("services", "help") says little about what is
-        wanted, yet makes a search weigh nearly every listing: beside rarer words it is left out, so "senior
-        services" is about seniors; when every word is common a listing must have them all, as "mental health"
-        means both. (Lucene's common-terms query does the same.)"""
+    async def _words(self, connection: AsyncConnection, terms: Sequence[str]) -> tuple[list[str], bool]:
+        """The words a listing is matched on, and whether either of them could do (there are several, and a
+        listing with all of them is not the only answer: ``_found``). A word that most listings share ("services",
+        "help") says little about what is wanted, yet makes a search weigh nearly every listing: beside rarer words
+        it is left out, so "senior services" is about seniors; when every word is common a listing must have them
+        all, as "mental health" means both. (Lucene's common-terms query does the same.)"""
         common = [term for term in terms if len(terms) > 1 and await self.common(connection, term)]
         distinctive = [term for term in terms if term not in common]
-        return self.dialect.text_match(distinctive or terms, every=not distinctive, place=place)
+        return distinctive or list(terms), len(distinctive) > 1
 
     def _place_codes(self, query: SearchQuery) -> list[str] | None:
         if query.latitude is None or query.longitude is None:
