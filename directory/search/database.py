@@ -143,7 +143,7 @@ class SqliteText:
         condition = every_word if every else any_word
         if every and named is not None and len(terms) > 1:
             rowid: ColumnElement[int] = literal_column("+search_fts.rowid")
-            every_keys = select(fts.c.rowid).where(every_word).correlate(None)
+            every_keys = TextMatch(fts, fts.c.rowid, every_word, rank).keys
             condition = and_(any_word, or_(rowid.in_(every_keys), rowid.in_(named)))
         return TextMatch(fts, fts.c.rowid, condition, rank / (rank + BM25_HALF), any_word)
 
@@ -547,7 +547,7 @@ class DatabaseSearchEngine:
         # for each listing (as the keys ``condition`` finds, each checked against two more lists: 27 -> 13 ms for
         # "caregiver support" at 100k services).
         in_named = plan.named.distinct().subquery("named")
-        with_any_word = select(match.key).select_from(match.source).where(match.any_word).correlate(None)
+        with_any_word = replace(match, condition=match.any_word).keys
         rest = (
             select(*listings(literal(0.0), literal(1.0)))
             .select_from(in_named.join(doc, doc.c.key == in_named.c.key))
