@@ -236,7 +236,11 @@ class Polygons:
             geometries = [area_geometry(row.geojson) for row in rows]
             shapely.prepare(geometries)
             self._ids, self._tree, self._version = [row.id for row in rows], shapely.STRtree(geometries), version
-        found = self._tree.query(shapely.Point(longitude, latitude), predicate="covered_by")
+        # The tree finds the polygons whose box holds the point; the prepared polygons then say which cover it (as
+        # the tree's own predicate, which prepares the point instead, it took 3.2 ms for a metro's thousand).
+        point = shapely.Point(longitude, latitude)
+        boxed = self._tree.query(point)
+        found = boxed[shapely.covers(self._tree.geometries.take(boxed), point)]
         return [self._ids[index] for index in found]
 
 
