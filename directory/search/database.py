@@ -462,13 +462,16 @@ class DatabaseSearchEngine:
 
         # What ranking and the facets read of a match, no more: SQLite then answers a search near a point from an
         # index alone (ix_search_document_place, migration 0009); the page's listings are read by key afterwards.
+        # Each part of the search says how its listings match; the score is written once, over all of them.
         def listings(relevance: Any, in_category: Any, source: Table = doc) -> list[ColumnElement[Any]]:
             return [
                 source.c.key,
                 source.c.id,
                 source.c.top_category_codes,
                 source.c.language_codes,
-                self._score(relevance, in_category, distance, source).label("score"),
+                source.c.assured_date,
+                relevance.label("relevance"),
+                in_category.label("in_category"),
                 (distance if distance is not None else literal(None)).label("distance_km"),
             ]
 
@@ -489,7 +492,16 @@ class DatabaseSearchEngine:
             # text row in key order to test each listing's hours as it went.
             found_all = found.cte("found").prefix_with("MATERIALIZED")
             found = select(found_all).join_from(found_all, doc, doc.c.key == found_all.c.key).where(plan.open)
-        matches = found.cte("matches").prefix_with("MATERIALIZED")
+        matched = found.subquery("matched")
+        scored = select(
+            matched.c.key,
+            matched.c.id,
+            matched.c.top_category_codes,
+            matched.c.language_codes,
+            self._score(matched, located=distance is not None).label("score"),
+            matched.c.distance_km,
+        )
+        matches = scored.cte("matches").prefix_with("MATERIALIZED")
         order = [matches.c.score.desc(), matches.c.distance_km.asc().nulls_last(), matches.c.id]
         page = select(matches).order_by(*order).limit(query.per_page).offset(offset).subquery("page")
         page_order = [page.c.score.desc(), page.c.distance_km.asc().nulls_last(), page.c.id]
@@ -741,14 +753,16 @@ class DatabaseSearchEngine:
             return keys
         return keys.where(or_(category.c.cell.is_(None), near, category.c.key.in_(covering.keys)))
 
-    def _score(self, text_score: Any, in_category: Any, distance: Any, source: Table) -> ColumnElement[float]:
-        """The score of a listing read from ``source`` (its document, or its text when no place is asked)."""
+    def _score(self, matched: FromClause, located: bool) -> ColumnElement[float]:
+        """The score of each listing the search ``matched``, from how it matched (its ``relevance``, whether it is
+        ``in_category``), its ``distance_km`` when the search has a place, and its ``assured_date``."""
         tiers = verified_tiers(datetime.now(UTC).date())
-        verified = case(*((source.c.assured_date >= since, credit) for since, credit in tiers), else_=0.0)
+        verified = case(*((matched.c.assured_date >= since, credit) for since, credit in tiers), else_=0.0)
         near: Any = literal(0.0)
-        if distance is not None:  # matching.ranking.nearness, in SQL: search and matching weigh nearness alike
-            near = case((doc.c.latitude.is_(None), REACHABLE), else_=1.0 / (1.0 + distance / NEAR_KM))
-        result: ColumnElement[float] = blend(text_score, in_category, near, verified)
+        if located:  # matching.ranking.nearness, in SQL: search and matching weigh nearness alike
+            distance = matched.c.distance_km
+            near = case((distance.is_(None), REACHABLE), else_=1.0 / (1.0 + distance / NEAR_KM))
+        result: ColumnElement[float] = blend(matched.c.relevance, matched.c.in_category, near, verified)
         return result
 
 
