@@ -191,7 +191,7 @@ async def _describe(
             doc.c.assured_date,
             doc.c.hours,
             open_then.label("open_then"),
-            database.dialect(connection.dialect.name).distance_km(place.latitude, place.longitude).label("distance_km"),
+            database.distance_km(place.latitude, place.longitude).label("distance_km"),
             fact.c.facts,
         )
         .join_from(doc, fact, fact.c.key == doc.c.key)

@@ -2,12 +2,12 @@
 (tsvector, PostGIS).
 
 One query builder serves both; a dialect class supplies the three things that differ: matching and ranking text,
-measuring distance, and testing whether a service-area polygon covers a point. A search first narrows to the
-listings an index can find (the words through the full-text index and the categories their lay phrases name; else
-the chosen categories; else the listings near the searcher or serving their area) and checks every other filter on
-those alone, in SQL; the filters are strict. Ranking blends text relevance, a match on the categories the words point
-to, distance and how recently the listing was verified. Weekly opening hours are spans the database tests; other
-hours are evaluated in Python for the listings that otherwise match (``opening``)."""
+telling which sites lie within the radius, and testing whether a service-area polygon covers a point. A search
+first narrows to the listings an index can find (the words through the full-text index and the categories their lay
+phrases name; else the chosen categories; else the listings near the searcher or serving their area) and checks
+every other filter on those alone, in SQL; the filters are strict. Ranking blends text relevance, a match on the
+categories the words point to, distance and how recently the listing was verified. Weekly opening hours are spans
+the database tests; other hours are evaluated in Python for the listings that otherwise match (``opening``)."""
 
 import math
 import time
@@ -97,6 +97,14 @@ class TextMatch:
         return select(self.key).select_from(self.source).where(self.condition).correlate(None)
 
 
+def distance_km(latitude: float, longitude: float) -> ColumnElement[float]:
+    """Kilometres from the point to each document's site, on both databases: plain arithmetic on a flat projection
+    around the point, within a fraction of a percent of the great-circle distance inside a search radius, for the
+    cost of a few multiplications. PostGIS's ``ST_Distance`` on geography cost 8 us a listing (on the sphere; more on
+    the spheroid) against under 1, most of a search around a point that weighs 30k listings."""
+    return func.sqrt(flat_km2(latitude, longitude))
+
+
 def flat_km2(latitude: float, longitude: float) -> ColumnElement[float]:
     """Squared kilometres from the point to each document's site on a flat projection around the point: plain
     arithmetic that orders sites as their distance does, within a fraction of a percent inside a search radius."""
@@ -151,12 +159,6 @@ class SqliteText:
         """Counted through the text index, which counts even a word found in most listings in milliseconds."""
         found = select(fts.c.rowid).where(_fts_match(f'"{term}"')).subquery()
         return int((await connection.execute(select(func.count()).select_from(found))).scalar_one())
-
-    def distance_km(self, latitude: float, longitude: float) -> ColumnElement[float]:
-        # Plain arithmetic on a flat projection around the searcher: within a search radius it is within a fraction
-        # of a percent of the great-circle distance, and a database engine computes it for thousands of rows at the
-        # cost of a few multiplications instead of six trigonometric calls each.
-        return func.sqrt(flat_km2(latitude, longitude))
 
     def within(self, latitude: float, longitude: float, radius_km: float) -> ColumnElement[bool]:
         """Exactly the sites within ``radius_km`` (great-circle): the flat distance decides all but the sites in a
@@ -245,7 +247,7 @@ class Polygons:
 
 
 class PostgresText:
-    """Weighted English and Spanish tsvectors, PostGIS geography for distance and service-area coverage."""
+    """Weighted English and Spanish tsvectors, PostGIS geography for the radius and service-area coverage."""
 
     name = "postgresql"
 
@@ -307,12 +309,6 @@ class PostgresText:
 
     def _point(self, latitude: float, longitude: float) -> ColumnElement[Any]:
         return func.ST_GeogFromText(f"SRID=4326;POINT({longitude!r} {latitude!r})")
-
-    # On the sphere (use_spheroid false), as SQLite and geo.haversine_km measure: within 0.5% of the spheroid, and
-    # cheaper for the thousands of listings a search weighs (PostgreSQL searches at 100k: p50 352 -> 293 ms).
-    def distance_km(self, latitude: float, longitude: float) -> ColumnElement[Any]:
-        point = self._point(latitude, longitude)
-        return func.ST_Distance(literal_column("search_document.geog"), point, False) / 1000.0
 
     def within(self, latitude: float, longitude: float, radius_km: float) -> ColumnElement[bool]:
         point = self._point(latitude, longitude)
@@ -458,7 +454,7 @@ class DatabaseSearchEngine:
         languages, with how many ``listings`` each group holds (``position`` null)."""
         distance = None
         if query.latitude is not None and query.longitude is not None:
-            distance = self.dialect.distance_km(query.latitude, query.longitude)
+            distance = distance_km(query.latitude, query.longitude)
 
         # What ranking and the facets read of a match, no more: SQLite then answers a search near a point from an
         # index alone (ix_search_document_place, migration 0009); the page's listings are read by key afterwards.
