@@ -8,9 +8,8 @@ categories (the caller's: one per need, say) the ``PER_GROUP`` services nearest 
 nearest site (a listing without a site counts as ``REACHABLE_KM`` away, as ranking counts it); a group never crowds
 out another. The listings within a few kilometres come first, found by their
 categories and their sites' cells, the first listings of the same order, and all of them only if those do not fill
-every group (``FIRST_KM``). The listings kept are read again in one statement, with their exact distance (PostGIS on
-PostgreSQL, haversine on SQLite), whether they are open, and the facts the eligibility rules read
-(``search_facts``).
+every group (``FIRST_KM``). The listings kept are read again in one statement, with their distance (the search's
+``distance_km``), whether they are open, and the facts the eligibility rules read (``search_facts``).
 """
 
 from collections.abc import AsyncIterable, Collection, Sequence
