@@ -756,8 +756,8 @@ class DatabaseSearchEngine:
         verified = case(*((matched.c.assured_date >= since, credit) for since, credit in tiers), else_=0.0)
         near: Any = literal(0.0)
         if located:  # matching.ranking.nearness, in SQL: search and matching weigh nearness alike
-            distance = matched.c.distance_km
-            near = case((distance.is_(None), REACHABLE), else_=1.0 / (1.0 + distance / NEAR_KM))
+            # The distance is named once: SQLite writes the expression out wherever the column is named.
+            near = func.coalesce(1.0 / (1.0 + matched.c.distance_km / NEAR_KM), REACHABLE)
         result: ColumnElement[float] = blend(matched.c.relevance, matched.c.in_category, near, verified)
         return result
 
