@@ -17,9 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-import psycopg
 import shapely
-from psycopg.adapt import Dumper
 from sqlalchemy import (
     ColumnElement,
     CompoundSelect,
@@ -30,8 +28,6 @@ from sqlalchemy import (
     Table,
     Text,
     and_,
-    any_,
-    bindparam,
     case,
     cast,
     column,
@@ -50,7 +46,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
-from sqlalchemy.types import NullType, Uuid
 
 from directory import geo, models
 from directory.search import opening, places
@@ -69,7 +64,7 @@ from directory.search.results import (
 from directory.validation import area_geometry
 from directory.vocabularies import Vocabularies
 from matching.ranking import NEAR_KM, REACHABLE
-from waypost.db import among
+from waypost.db import among, among_text
 
 COMMON_SHARE = 0.2  # a word in a fifth of the listings or more is common (CommonWords)
 COMMON_MINIMUM = 50
@@ -251,30 +246,6 @@ class Polygons:
         return [self._ids[index] for index in found]
 
 
-class KeyArray(str):
-    """An array of keys in PostgreSQL's text form (``{1,2,3}``), which psycopg sends as it is, typed ``int8[]``
-    (``KeyArrayDumper``): given a list, it would convert and write out each value."""
-
-
-class UuidArray(str):
-    """An array of UUIDs in PostgreSQL's text form, sent as it is, typed ``uuid[]``."""
-
-
-class KeyArrayDumper(Dumper):
-    oid = psycopg.postgres.types["int8"].array_oid
-
-    def dump(self, obj: str) -> bytes:
-        return obj.encode()
-
-
-class UuidArrayDumper(KeyArrayDumper):
-    oid = psycopg.postgres.types["uuid"].array_oid
-
-
-psycopg.adapters.register_dumper(KeyArray, KeyArrayDumper)
-psycopg.adapters.register_dumper(UuidArray, UuidArrayDumper)
-
-
 class PostgresText:
     """Weighted English and Spanish tsvectors, PostGIS geography for the radius and service-area coverage."""
 
@@ -347,15 +318,12 @@ class PostgresText:
         """``column`` is one of the values the subquery gives, read first and handed over as an array: as a
         subquery, PostgreSQL's planner charges its cost to every listing it is checked against, and then reads
         every listing rather than join the few that match the words. The array is read and sent back in
-        PostgreSQL's text form, as one value of the array's type (``KeyArray``, ``UuidArray``): read as Python
-        values and written out again, thousands of keys cost 20-25 ms of a search in the driver. (Sent as text and
-        cast in SQL, the array was no constant to the planner, and a search around a point ran for 40 s.)"""
+        PostgreSQL's text form (``among_text``): read as Python values and written out again, thousands of keys
+        cost 20-25 ms of a search in the driver."""
         found = values.subquery()
         value = found.c[0]
         listed = select(cast(func.array_agg(value), Text)).where(value.is_not(None))
-        form = (await connection.execute(listed)).scalar_one() or "{}"
-        array = UuidArray(form) if isinstance(column.type, Uuid) else KeyArray(form)
-        return column == any_(bindparam(None, array, type_=NullType()))
+        return among_text(column, (await connection.execute(listed)).scalar_one() or "{}")
 
     def ranked(self, match: TextMatch) -> TextMatch:
         """The match as the search statement joins it: the texts with the words, ranked as they are read, in a
