@@ -174,7 +174,7 @@ async def _describe(
     default_timezone: str,
 ) -> list[Candidate]:
     """The services of these listings (each service's nearest: a service at a location, or the service alone), with
-    their exact distance (PostGIS on PostgreSQL, haversine on SQLite) and whether they are open at ``at``, as
+    their distance (``database.distance_km``, as search measures it) and whether they are open at ``at``, as
     search decides it (``opening.open_at``), in one statement."""
     kept = among(connection, doc.c.key, list(keys))
     open_then = await opening.open_at(connection, at, default_timezone, [kept])

@@ -13,6 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import NullType
 
+from directory import geo
+
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -30,7 +32,8 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def prepare_sqlite(dbapi_connection: Any, _record: Any = None) -> None:
+    """Settings and functions every SQLite connection of the application has (a ``connect`` event handler)."""
     cursor = dbapi_connection.cursor()
     # WAL lets the site read while an import writes; foreign keys are off in SQLite unless asked for.
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -44,6 +47,15 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # ms in bench/search.py). The map only covers the database file; WAL frames are still read as before.
     cursor.execute("PRAGMA mmap_size=1073741824")
     cursor.close()
+    # SQLite has no great-circle distance: the search's radius test asks Python's, for the few sites near its edge
+    # (``SqliteText.within``); written out in SQL, its dozen operations cost a millisecond of each search to build.
+    dbapi_connection.create_function("haversine_km", 4, _haversine_km, deterministic=True)
+
+
+def _haversine_km(lat1: float | None, lon1: float | None, lat2: float | None, lon2: float | None) -> float | None:
+    if lat1 is None or lon1 is None or lat2 is None or lon2 is None:
+        return None
+    return geo.haversine_km(lat1, lon1, lat2, lon2)
 
 
 # Settings for the application's own PostgreSQL sessions. Searches are short queries over a few thousand rows:
@@ -60,7 +72,7 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """An async engine for ``sqlite+aiosqlite://`` or ``postgresql+psycopg://`` URLs."""
     if is_sqlite(url):
         engine = create_async_engine(url, **kwargs)
-        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "connect", prepare_sqlite)
         return engine
     return create_async_engine(url, connect_args={"options": POSTGRES_SESSION}, **kwargs)
 
@@ -120,8 +132,14 @@ def among(
     if connection.dialect.name == "postgresql":
         return column == any_(bindparam(None, values, type_=ARRAY(column.type)))
     process = column.type._cached_bind_processor(connection.dialect)
-    encoded = json.dumps([process(v) if process else v for v in values])
-    return column.in_(select(func.json_each(encoded).table_valued("value").c.value))
+    return among_stored(column, [process(v) for v in values] if process else values)
+
+
+def among_stored(column: ColumnElement[Any], values: list[Any]) -> ColumnElement[bool]:
+    """``column IN values`` on SQLite, the values already in the form SQLite stores (a UUID's hex, say): for values
+    kept across statements, such as the service-area polygons' ids (``Polygons``), which ``among`` would convert
+    again for every search."""
+    return column.in_(select(func.json_each(json.dumps(values)).table_valued("value").c.value))
 
 
 class KeyArray(str):

@@ -11,6 +11,7 @@ the database tests; other hours are evaluated in Python for the listings that ot
 
 import math
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -25,6 +26,7 @@ from sqlalchemy import (
     Integer,
     Row,
     Select,
+    String,
     Table,
     Text,
     and_,
@@ -41,6 +43,7 @@ from sqlalchemy import (
     table,
     text,
     true,
+    type_coerce,
     union,
     union_all,
 )
@@ -64,7 +67,7 @@ from directory.search.results import (
 from directory.validation import area_geometry
 from directory.vocabularies import Vocabularies
 from matching.ranking import NEAR_KM, REACHABLE
-from waypost.db import among, among_text
+from waypost.db import among, among_stored, among_text
 
 COMMON_SHARE = 0.2  # a word in a fifth of the listings or more is common (CommonWords)
 COMMON_MINIMUM = 50
@@ -162,7 +165,8 @@ class SqliteText:
 
     def within(self, latitude: float, longitude: float, radius_km: float) -> ColumnElement[bool]:
         """Exactly the sites within ``radius_km`` (great-circle): the flat distance decides all but the sites in a
-        thin ring around the radius, where it could be wrong, and haversine decides those."""
+        thin ring around the radius, where it could be wrong, and haversine decides those (``haversine_km``, a function
+        of Python's registered on each SQLite connection by ``waypost.db``)."""
         min_lat, min_lon, max_lat, max_lon = geo.bounding_box(latitude, longitude, radius_km)
         flat = flat_km2(latitude, longitude)
         # How far the flat distance can stray: the east-west scale changes with latitude across the box.
@@ -175,18 +179,9 @@ class SqliteText:
             case(
                 (flat <= inner, True),
                 (flat > outer, False),
-                else_=self._haversine_km(latitude, longitude) <= radius_km,
+                else_=func.haversine_km(doc.c.latitude, doc.c.longitude, latitude, longitude) <= radius_km,
             ),
         )
-
-    def _haversine_km(self, latitude: float, longitude: float) -> ColumnElement[float]:
-        lat, lon = math.radians(latitude), math.radians(longitude)
-        d_lat = (func.radians(doc.c.latitude) - lat) / 2
-        d_lon = (func.radians(doc.c.longitude) - lon) / 2
-        a = func.pow(func.sin(d_lat), 2) + math.cos(lat) * func.cos(func.radians(doc.c.latitude)) * func.pow(
-            func.sin(d_lon), 2
-        )
-        return 2 * geo.EARTH_RADIUS_KM * func.asin(func.sqrt(a))
 
     async def among(self, connection: AsyncConnection, column: Any, values: Select[Any]) -> ColumnElement[bool]:
         """``column`` is one of the values the subquery gives. SQLite reads an uncorrelated IN subquery once, into
@@ -215,7 +210,7 @@ class SqliteText:
 
     async def covering_polygons(self, connection: AsyncConnection, latitude: float, longitude: float) -> Any:
         covering = await self.polygons.covering(connection, latitude, longitude)
-        return among(connection, models.service_area.c.id, covering) if covering else literal(False)
+        return among_stored(models.service_area.c.id, covering) if covering else literal(False)
 
 
 class Polygons:
@@ -225,15 +220,16 @@ class Polygons:
 
     def __init__(self) -> None:
         self._version: int | None = None
-        self._ids: list[UUID] = []
+        self._ids: list[str] = []  # as SQLite stores them
         self._tree = shapely.STRtree([])
 
-    async def covering(self, connection: AsyncConnection, latitude: float, longitude: float) -> list[UUID]:
-        """The ids of the service areas whose polygon covers the point."""
+    async def covering(self, connection: AsyncConnection, latitude: float, longitude: float) -> list[str]:
+        """The ids of the service areas whose polygon covers the point, as SQLite stores them."""
         version = (await connection.execute(select(area_version.c.version))).scalar_one()
         if version != self._version:
             area = models.service_area
-            polygons = select(area.c.id, area.c.geojson).where(area.c.geojson.is_not(None))
+            stored_id = type_coerce(area.c.id, String).label("id")  # kept as SQLite stores it, to be sent back
+            polygons = select(stored_id, area.c.geojson).where(area.c.geojson.is_not(None))
             rows = (await connection.execute(polygons)).all()
             geometries = [area_geometry(row.geojson) for row in rows]
             shapely.prepare(geometries)
@@ -442,15 +438,22 @@ class DatabaseSearchEngine:
 
             plan, rows = await self._found(connection, query, page_and_facets, listings)
             page = sorted((row for row in rows if row.position is not None), key=lambda row: row.position)
-            groups = [
-                (row.top_category_codes.split(), row.language_codes.split(), row.listings)
-                for row in rows
-                if row.position is None
-            ]
+            # The groups are distinct pairs (hundreds for a search of thousands of listings), their top categories
+            # and languages apart far fewer: each is split into codes once.
+            by_categories: Counter[str] = Counter()
+            by_languages: Counter[str] = Counter()
+            for row in rows:
+                if row.position is None:
+                    by_categories[row.top_category_codes] += row.listings
+                    by_languages[row.language_codes] += row.listings
             at = query.open_at or datetime.now(UTC)
             hits = await build_hits(connection, page, plan.analysis, at, self.default_timezone)
-            facets = count_facets(groups, self.top_categories)
-            return page_of(query, sum(count for *_, count in groups), hits, facets, plan.analysis)
+            facets = count_facets(
+                ((codes.split(), count) for codes, count in by_categories.items()),
+                ((codes.split(), count) for codes, count in by_languages.items()),
+                self.top_categories,
+            )
+            return page_of(query, by_categories.total(), hits, facets, plan.analysis)
 
     def _page_and_facets(self, plan: Plan, query: SearchQuery, offset: int) -> CompoundSelect[Any]:
         """One statement for the page and the facets, so that the matches are found and scored once: the page's

@@ -253,7 +253,11 @@ class MeiliSearchEngine:
                 # Meilisearch cannot test opening hours: they are evaluated for each candidate here.
                 opening = await opening_hours(connection, candidates, self.default_timezone)
                 candidates = [c for c in candidates if opening[c.id].is_open(query.open_at)]
-            facets = count_facets(((c.category_codes, c.language_codes, 1) for c in candidates), self.top_categories)
+            facets = count_facets(
+                ((c.category_codes, 1) for c in candidates),
+                ((c.language_codes, 1) for c in candidates),
+                self.top_categories,
+            )
             start = (query.page - 1) * query.per_page
             page = candidates[start : start + query.per_page]
             hits = await build_hits(connection, page, analysis, at, self.default_timezone)

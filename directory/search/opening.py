@@ -95,12 +95,8 @@ def stored_form(listing_hours: hours.Hours) -> tuple[str | None, list[tuple[str,
     return WEEKLY, sorted({(zone or DEFAULT_ZONE, opens, closes) for zone, opens, closes in spans})
 
 
-async def open_at(
-    connection: AsyncConnection, at: datetime, default_timezone: str, conditions: Sequence[ColumnElement[bool]]
-) -> ColumnElement[bool]:
-    """The condition that the listing of a search document is open at ``at``, for a search whose other conditions
-    are ``conditions``: a weekly span holds the moment on its zone's clock, or the listing is one of those with
-    dated hours that match the other conditions and are open then."""
+async def open_weekly(connection: AsyncConnection, at: datetime, default_timezone: str) -> ColumnElement[bool]:
+    """The condition that one of the listing's weekly spans holds ``at`` on its zone's clock."""
     named = (await connection.execute(select(models.search_zone.c.zone))).scalars()
     zones = {DEFAULT_ZONE: ZoneInfo(default_timezone)} | {name: ZoneInfo(name) for name in named}
     moments = {name: hours.week_second(at, zone) for name, zone in zones.items()}
@@ -109,7 +105,16 @@ async def open_at(
     )
     # Each listing's own spans, read through their key: OFFSET 0 keeps PostgreSQL from turning the test into a
     # join that hashes every listing open now (a scan of all spans) before it looks at the few the search found.
-    weekly = select(opening.c.key).where(opening.c.key == doc.c.key, now_open).offset(0).exists()
+    return select(opening.c.key).where(opening.c.key == doc.c.key, now_open).offset(0).exists()
+
+
+async def open_at(
+    connection: AsyncConnection, at: datetime, default_timezone: str, conditions: Sequence[ColumnElement[bool]]
+) -> ColumnElement[bool]:
+    """The condition that the listing of a search document is open at ``at``, for a search whose other conditions
+    are ``conditions``: a weekly span holds the moment on its zone's clock, or the listing is one of those with
+    dated hours that match the other conditions and are open then."""
+    weekly = await open_weekly(connection, at, default_timezone)
     sited = select(doc.c.id, doc.c.service_id, doc.c.service_at_location_id, doc.c.location_id)
     dated = (await connection.execute(sited.where(*conditions, doc.c.hours == DATED))).all()
     listing_hours = await opening_hours(connection, dated, default_timezone)

@@ -26,6 +26,7 @@ from waypost.db import among
 FACET_LANGUAGES = ("en", "es", "vi", "ru", "zh", "so", "ar", "uk", "ko", "tl", "fa", "fr", "ht", "pt", "km", "ase")
 GENDERS = ("women", "men", "transgender-nonbinary")
 WEIGHTS = {"text": 0.4, "category": 0.25, "distance": 0.3, "verified": 0.05}
+MATCHED_TEXTS = ("name_text", "category_text", "description_text", "description_es", "eligibility_text")
 VOCABULARY_SECONDS = 60  # how long the spelling vocabulary is trusted before it is read again
 
 
@@ -80,35 +81,56 @@ class Vocabulary:
 
 
 def count_facets(
-    listings: Iterable[tuple[Collection[str], Collection[str], int]], categories: Sequence[str]
+    categories: Iterable[tuple[Collection[str], int]],
+    languages: Iterable[tuple[Collection[str], int]],
+    top_categories: Collection[str],
 ) -> dict[str, dict[str, int]]:
-    """Matches per top category and per language, from (category codes, language codes, how many listings have
-    both) for each listing or group of alike listings."""
-    by_category: Counter[str] = Counter()
-    by_language: Counter[str] = Counter()
-    for category_codes, language_codes, count in listings:
-        by_category.update({code: count for code in categories if code in category_codes})
-        by_language.update({code: count for code in FACET_LANGUAGES if code in language_codes})
-    return {"category": dict(by_category), "language": dict(by_language)}
+    """Matches per top category and per language, from (codes, how many listings have them) for each listing or
+    group of alike listings: their category codes (each once), then their language codes."""
+    return {"category": _tally(categories, top_categories), "language": _tally(languages, FACET_LANGUAGES)}
+
+
+def _tally(groups: Iterable[tuple[Collection[str], int]], counted: Collection[str]) -> dict[str, int]:
+    known = frozenset(counted)
+    tally: Counter[str] = Counter()
+    for codes, count in groups:
+        for code in codes:
+            if code in known:
+                tally[code] += count
+    return dict(tally)
 
 
 async def build_hits(
     connection: AsyncConnection, rows: Sequence[Ranked], analysis: Analysis, at: datetime, default_timezone: str
 ) -> list[Hit]:
     """The page's listings described from their documents and facts (``search_facts``): names, organization,
-    address, and open or not at ``at`` as the "open at" filter decides it, in one statement."""
+    address, and open or not at ``at`` as the "open at" filter decides it. The few listings with dated hours are
+    evaluated here, in Python, rather than found by another statement; the texts are read only when there are
+    words to report (``_matched``)."""
     if not rows:
         return []
     doc, text, fact = models.search_document, models.search_text, models.search_facts
-    on_page = among(connection, doc.c.id, [row.id for row in rows])
-    open_then = await opening.open_at(connection, at, default_timezone, [on_page])
-    found = await connection.execute(
-        select(doc, *(c for c in text.c if c.name != "key"), fact.c.facts, open_then.label("open_then"))
-        .join(text, text.c.key == doc.c.key)
+    texts = [text.c[name] for name in MATCHED_TEXTS] if analysis.terms else []
+    described = (
+        select(
+            doc.c.id,
+            doc.c.organization_id,
+            doc.c.latitude,
+            doc.c.longitude,
+            doc.c.hours,
+            doc.c.category_codes,
+            fact.c.facts,
+            (await opening.open_weekly(connection, at, default_timezone)).label("open_weekly"),
+            *texts,
+        )
         .join(fact, fact.c.key == doc.c.key)
-        .where(on_page)
+        .where(among(connection, doc.c.id, [row.id for row in rows]))
     )
-    documents = {r.id: r for r in found}
+    if texts:
+        described = described.join(text, text.c.key == doc.c.key)
+    documents = {r.id: r for r in await connection.execute(described)}
+    dated = [row for row in rows if documents[row.id].hours == opening.DATED]
+    dated_hours = await opening.opening_hours(connection, dated, default_timezone) if dated else {}
     hits = []
     for row in rows:
         document = documents[row.id]
@@ -116,6 +138,9 @@ async def build_hits(
         location = None
         if row.location_id and document.latitude is not None:
             location = {"lat": document.latitude, "lon": document.longitude, "address": about.address}
+        open_now = None  # no hours given
+        if document.hours is not None:
+            open_now = dated_hours[row.id].is_open(at) if row.id in dated_hours else bool(document.open_weekly)
         hits.append(
             Hit(
                 service_id=row.service_id,
@@ -124,7 +149,7 @@ async def build_hits(
                 organization={"id": document.organization_id, "name": about.organization},
                 location=location,
                 distance_km=round(row.distance_km, 2) if row.distance_km is not None else None,
-                open_now=None if document.hours is None else bool(document.open_then),  # None: no hours given
+                open_now=open_now,
                 score=round(float(row.score), 4),
                 matched=_matched(document, analysis),
                 categories=document.category_codes.split(),

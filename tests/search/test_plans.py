@@ -19,7 +19,7 @@ from directory import vocabularies
 from directory.search.database import DatabaseSearchEngine
 from directory.search.query import SearchQuery
 from tests.conftest import _admin
-from waypost.db import create_engine
+from waypost.db import create_engine, prepare_sqlite
 
 PORTLAND = {"latitude": 45.5122, "longitude": -122.5791, "postal_code": "97233", "state": "OR"}
 SEARCHES = {
@@ -54,6 +54,7 @@ def _ranking_statement(statements: list[tuple[str, Any]]) -> tuple[str, Any]:
 def _plan(database_url: str, sql: str, parameters: Any) -> str:
     if database_url.startswith("sqlite"):
         with sqlite3.connect(make_url(database_url).database or "") as connection:
+            prepare_sqlite(connection)  # the functions a search calls
             return "\n".join(row[3] for row in connection.execute(f"EXPLAIN QUERY PLAN {sql}", parameters))
     with _admin(database_url) as connection:
         connection.execute("SET enable_seqscan = off")
