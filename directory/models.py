@@ -144,6 +144,10 @@ search_document = Table(
     Column("free", Boolean(), nullable=False),
     # Whether the service names where it serves (a polygon, a state or ZIP codes): then that, not distance, decides.
     Column("has_service_area", Boolean(), nullable=False),
+    # The states and ZIP codes its area names, space-separated: PostgreSQL finds the listings whose service's area
+    # names a searcher's state or ZIP code through a GIN index on them (migration 0014); SQLite through
+    # search_coverage, which holds the same codes one row each.
+    Column("area_codes", Text(), nullable=False),
     Column("latitude", Float()),
     Column("longitude", Float()),
     Column("assured_date", Text()),

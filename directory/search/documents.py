@@ -173,6 +173,7 @@ class DocumentWriter:
             text["organization_name"] = organizations.get(service.organization_id)
             base["free"] = service.id in free or bool(FREE.match(service.fees_description or ""))
             base["has_service_area"] = service.id in bounded
+            base["area_codes"] = " ".join(sorted(covered[service.id]))
             for at_location in by_service[service.id] or [None]:
                 location = locations.get(at_location.location_id) if at_location else None
                 offered = languages[service.id] | (languages[location.id] if location else set())
