@@ -19,7 +19,9 @@ The query mix is drawn from one seeded ``random.Random`` (``--seed``), so every 
 text + the ZIP of a metro the generator populates, 20% text only, 15% a category + ZIP, 10% text + language=es +
 ZIP, 10% age/gender/free filters around a point (lat/lon), 5% text + ZIP + open_now. Texts are lay phrases, the
 generator's own service names, misspellings and Spanish. Each mode first runs 50 warm-up queries (the first
-search reads the spelling vocabulary, the first ZIP loads the ZIP table) that are not measured.
+search reads the spelling vocabulary, the first ZIP loads the ZIP table) that are not measured. Per query kind it
+also prints Python's own part of an in-process search: the calling thread's CPU time, which leaves out SQLite's
+work (in aiosqlite's thread) and PostgreSQL's (in its own process), and wanders less than latency between runs.
 """
 
 import argparse
@@ -179,6 +181,9 @@ class Figures:
     latencies: list[float]  # seconds, in query order
     seconds: float  # wall time for all of them
     matches: list[int]  # total_items per query (in-process only)
+    # Seconds of this thread's CPU per query: in-process and one at a time, Python's own part of a search (SQLite
+    # runs in aiosqlite's thread, PostgreSQL in its own process). Steadier than latency on a noisy machine.
+    python: list[float]
 
     def percentile(self, p: int) -> float:
         """The p-th percentile latency in milliseconds."""
@@ -192,17 +197,19 @@ class Figures:
 async def _timed(queries: list[Query], concurrency: int, run: Callable[[Query], Awaitable[int]]) -> Figures:
     latencies = [0.0] * len(queries)
     matches = [0] * len(queries)
+    python = [0.0] * len(queries)
     pending = iter(enumerate(queries))
 
     async def worker() -> None:
         for index, query in pending:  # workers share one iterator: each query is taken once
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.thread_time()
             matches[index] = await run(query)
             latencies[index] = time.perf_counter() - started
+            python[index] = time.thread_time() - cpu
 
     started = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(concurrency)))
-    return Figures(latencies, time.perf_counter() - started, matches)
+    return Figures(latencies, time.perf_counter() - started, matches, python)
 
 
 async def _in_process(database_url: str, warmup: list[Query], queries: list[Query]) -> Figures:
@@ -380,17 +387,19 @@ def _verdict(ok: bool, rule: str) -> str:
 
 
 def _by_kind(dialect: str, size: int, queries: list[Query], figures: Figures) -> list[str]:
-    """In-process p50/p95 and median match count per query kind: which kind to look at when a target is missed."""
+    """In-process p50/p95, Python's own mean part (``Figures.python``) and median match count per query kind: which
+    kind to look at when a target is missed."""
     lines = []
     for kind in MIX:
         picked = [i for i, q in enumerate(queries) if q.kind == kind]
         if len(picked) < 2:
             continue
-        part = Figures([figures.latencies[i] for i in picked], 1.0, [])
+        part = Figures([figures.latencies[i] for i in picked], 1.0, [], [])
         matches = statistics.median(figures.matches[i] for i in picked)
+        python = statistics.mean(figures.python[i] for i in picked) * 1000
         lines.append(
             f"  {dialect:<10} {size:>8}  {kind:<14} n={len(picked):<4} p50 {part.percentile(50):6.1f} ms"
-            f"  p95 {part.percentile(95):6.1f} ms  median matches {matches:.0f}"
+            f"  p95 {part.percentile(95):6.1f} ms  Python {python:5.1f} ms  median matches {matches:.0f}"
         )
     return lines
 
@@ -417,7 +426,12 @@ def _bench(dialect: str, size: int, database_url: str, args: argparse.Namespace,
         info = f"p95 {concurrent.percentile(95) / local.percentile(95):.2f}x in-process (1 server worker)"
         rows.append(_row(dialect, size, f"http x{CONCURRENCY}", concurrent, info))
         print(rows[-1], flush=True)
-    return [*rows, "by kind:", *_by_kind(dialect, size, queries, local)]
+    python = statistics.mean(local.python) * 1000
+    return [
+        *rows,
+        f"by kind (Python's own part in-process, mean over the mix {python:.1f} ms):",
+        *_by_kind(dialect, size, queries, local),
+    ]
 
 
 def add_catalog_arguments(parser: argparse.ArgumentParser) -> None:
