@@ -208,10 +208,10 @@ class SqliteText:
     # A text is joined to its document by rowid for about a microsecond: the documents are read for ranking.
     ranks_texts_alone = False
 
-    def covered_by(self, codes: Sequence[str], keys: Select[Any]) -> ColumnElement[bool]:
-        """The listing's service's area names one of these states or ZIP codes: its key is one of ``keys``, theirs
-        in search_coverage."""
-        return doc.c.key.in_(keys)
+    def covered_by(self, codes: Sequence[str]) -> ColumnElement[bool]:
+        """The listing's service's area names one of these states or ZIP codes: its key is one of theirs in
+        search_coverage."""
+        return doc.c.key.in_(_covered_keys(codes))
 
     async def covering_polygons(self, connection: AsyncConnection, latitude: float, longitude: float) -> Any:
         covering = await self.polygons.covering(connection, latitude, longitude)
@@ -349,13 +349,13 @@ class PostgresText:
     # ms for "safe house" (25k listings) at 100k services.
     ranks_texts_alone = True
 
-    def covered_by(self, codes: Sequence[str], keys: Select[Any]) -> ColumnElement[bool]:
+    def covered_by(self, codes: Sequence[str]) -> ColumnElement[bool]:
         """The listing's service's area names one of these states or ZIP codes: one of its area codes is, through
         ix_search_document_area (migration 0014) as one arm of the BitmapOr of the ways of serving a place, where
-        the keys read from search_coverage (``keys``) were probed one by one in the primary key (7.3k for a Seattle
-        point at 100k services: 16 of 146 ms); as a condition on the listings that words or categories found, a
-        test of each listing's few codes. (The keys themselves, which ``_named`` reads, come from search_coverage's
-        index alone, where the documents' codes are in their rows: 1.5 against 8.5 ms for a state's 7.3k.)"""
+        the keys read from search_coverage were probed one by one in the primary key (7.3k for a Seattle point at
+        100k services: 16 of 146 ms); as a condition on the listings that words or categories found, a test of each
+        listing's few codes. (The keys themselves, which ``_named`` reads, still come from search_coverage's index
+        alone, where the documents' codes are in their rows: 1.5 against 8.5 ms for a state's 7.3k.)"""
         # The expression of ix_search_document_area, word for word, so the planner finds it.
         area_codes = func.string_to_array(doc.c.area_codes, literal_column("' '"))
         return area_codes.op("&&")(cast(postgresql.array(codes), postgresql.ARRAY(Text)))
@@ -744,7 +744,7 @@ class DatabaseSearchEngine:
         async def among(column: Any, values: Select[Any]) -> ColumnElement[bool]:
             return await self.dialect.among(connection, column, values) if read_first else column.in_(values)
 
-        area, coverage = models.service_area, models.search_coverage
+        area = models.service_area
         polygons = await self.dialect.covering_polygons(connection, query.latitude, query.longitude)
         services = select(area.c.service_id).where(polygons)
         by_polygon = await among(doc.c.service_id, services)
@@ -753,8 +753,7 @@ class DatabaseSearchEngine:
         places = [code for code in (query.state, query.postal_code) if code]
         if not places:
             return Covering(by_polygon, keys)
-        by_place = select(coverage.c.key).where(coverage.c.code.in_(places))
-        return Covering(or_(self.dialect.covered_by(places, by_place), by_polygon), union_all(by_place, keys))
+        return Covering(or_(self.dialect.covered_by(places), by_polygon), union_all(_covered_keys(places), keys))
 
     def _named(self, codes: Collection[str], query: SearchQuery, covering: Covering | None) -> Select[Any]:
         """The keys of the listings in these categories (those the words name) that may serve the searcher's
@@ -788,6 +787,12 @@ class DatabaseSearchEngine:
 def _fts_match(expression: str) -> ColumnElement[bool]:
     """SQLite's full-text condition: the FTS5 query ``expression`` matches the row of ``search_fts``."""
     return literal_column("search_fts").op("MATCH", is_comparison=True)(expression)
+
+
+def _covered_keys(codes: Collection[str]) -> Select[Any]:
+    """The keys of the documents whose service's area names one of these states or ZIP codes (search_coverage)."""
+    coverage = models.search_coverage
+    return select(coverage.c.key).where(coverage.c.code.in_(codes))
 
 
 def _in_category_keys(codes: Collection[str]) -> Select[Any]:

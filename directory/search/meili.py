@@ -35,7 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from directory import models
 from directory.search import outbox
 from directory.search.database import DatabaseSearchEngine
-from directory.search.opening import opening_hours
+from directory.search.opening import open_listings
 from directory.search.query import (
     Analysis,
     SearchQuery,
@@ -251,8 +251,8 @@ class MeiliSearchEngine:
             at = query.open_at or datetime.now(UTC)
             if query.open_at is not None:
                 # Meilisearch cannot test opening hours: they are evaluated for each candidate here.
-                opening = await opening_hours(connection, candidates, self.default_timezone)
-                candidates = [c for c in candidates if opening[c.id].is_open(query.open_at)]
+                open_now = await open_listings(connection, candidates, query.open_at, self.default_timezone)
+                candidates = [c for c in candidates if c.id in open_now]
             facets = count_facets(
                 ((c.category_codes, 1) for c in candidates),
                 ((c.language_codes, 1) for c in candidates),

@@ -117,6 +117,14 @@ async def open_at(
     weekly = await open_weekly(connection, at, default_timezone)
     sited = select(doc.c.id, doc.c.service_id, doc.c.service_at_location_id, doc.c.location_id)
     dated = (await connection.execute(sited.where(*conditions, doc.c.hours == DATED))).all()
-    listing_hours = await opening_hours(connection, dated, default_timezone)
-    open_dated = [row.id for row in dated if listing_hours[row.id].is_open(at)]
+    open_dated = await open_listings(connection, dated, at, default_timezone)
     return or_(weekly, among(connection, doc.c.id, open_dated)) if open_dated else weekly
+
+
+async def open_listings(
+    connection: AsyncConnection, listings: Sequence[Sited], at: datetime, default_timezone: str
+) -> set[UUID]:
+    """The ids of those listings open at ``at``, their hours evaluated here from their schedules (``hours``): for
+    hours the database cannot test (``DATED``), or an engine that tests none."""
+    listing_hours = await opening_hours(connection, listings, default_timezone)
+    return {listing.id for listing in listings if listing_hours[listing.id].is_open(at)}

@@ -26,7 +26,7 @@ from waypost.db import among
 FACET_LANGUAGES = ("en", "es", "vi", "ru", "zh", "so", "ar", "uk", "ko", "tl", "fa", "fr", "ht", "pt", "km", "ase")
 GENDERS = ("women", "men", "transgender-nonbinary")
 WEIGHTS = {"text": 0.4, "category": 0.25, "distance": 0.3, "verified": 0.05}
-MATCHED_TEXTS = ("name_text", "category_text", "description_text", "description_es", "eligibility_text")
+MATCHED_TEXTS = ("name_text", "category_text", "description_text", "description_es", "eligibility_text")  # _matched's
 VOCABULARY_SECONDS = 60  # how long the spelling vocabulary is trusted before it is read again
 
 
@@ -130,7 +130,7 @@ async def build_hits(
         described = described.join(text, text.c.key == doc.c.key)
     documents = {r.id: r for r in await connection.execute(described)}
     dated = [row for row in rows if documents[row.id].hours == opening.DATED]
-    dated_hours = await opening.opening_hours(connection, dated, default_timezone) if dated else {}
+    open_dated = await opening.open_listings(connection, dated, at, default_timezone)
     hits = []
     for row in rows:
         document = documents[row.id]
@@ -139,8 +139,10 @@ async def build_hits(
         if row.location_id and document.latitude is not None:
             location = {"lat": document.latitude, "lon": document.longitude, "address": about.address}
         open_now = None  # no hours given
-        if document.hours is not None:
-            open_now = dated_hours[row.id].is_open(at) if row.id in dated_hours else bool(document.open_weekly)
+        if document.hours == opening.DATED:
+            open_now = row.id in open_dated
+        elif document.hours is not None:
+            open_now = bool(document.open_weekly)
         hits.append(
             Hit(
                 service_id=row.service_id,
