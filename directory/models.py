@@ -192,13 +192,19 @@ search_text = Table(
     # Where the listing serves, as place codes (directory.search.places), space-separated: PostgreSQL indexes them
     # beside the words (migration 0010).
     Column("place_codes", Text(), nullable=False),
-    # What ranking and the facets read of the listing, as in search_document: PostgreSQL answers a search with words
-    # and no other question from this table alone (migration 0013, ``PostgresText.ranks_texts_alone``).
+    # What ranking, the facets and the place read of the listing, as in search_document: PostgreSQL answers a search
+    # with words and no question but the place from this table alone (migrations 0013 and 0015,
+    # ``PostgresText.ranks_texts_alone``).
     Column("id", Uuid(), nullable=False),
     Column("status", String(32), nullable=False),
     Column("top_category_codes", Text(), nullable=False),
     Column("language_codes", Text(), nullable=False),
     Column("assured_date", Text()),
+    Column("service_id", Uuid(), nullable=False),
+    Column("has_service_area", Boolean(), nullable=False),
+    Column("area_codes", Text(), nullable=False),
+    Column("latitude", Float()),
+    Column("longitude", Float()),
 )
 
 # Each search document's category codes (with their parents), one row each: how a search for a category finds its

@@ -100,21 +100,40 @@ class TextMatch:
         return select(self.key).select_from(self.source).where(self.condition).correlate(None)
 
 
-def distance_km(latitude: float, longitude: float) -> ColumnElement[float]:
-    """Kilometres from the point to each document's site, on both databases: plain arithmetic on a flat projection
-    around the point, within a fraction of a percent of the great-circle distance inside a search radius, for the
-    cost of a few multiplications. PostGIS's ``ST_Distance`` on geography cost 8 us a listing (on the sphere; more on
-    the spheroid) against under 1: a third of a search around a point that weighs 30k listings."""
-    return func.sqrt(flat_km2(latitude, longitude))
+def distance_km(latitude: float, longitude: float, source: Table = doc) -> ColumnElement[float]:
+    """Kilometres from the point to each listing's site (in its document or its text row, ``source``), on both
+    databases: plain arithmetic on a flat projection around the point, within a fraction of a percent of the
+    great-circle distance inside a search radius, for the cost of a few multiplications. PostGIS's ``ST_Distance`` on
+    geography cost 8 us a listing (on the sphere; more on the spheroid) against under 1: a third of a search around a
+    point that weighs 30k listings."""
+    return func.sqrt(flat_km2(latitude, longitude, source))
 
 
-def flat_km2(latitude: float, longitude: float) -> ColumnElement[float]:
-    """Squared kilometres from the point to each document's site on a flat projection around the point: plain
+def flat_km2(latitude: float, longitude: float, source: Table = doc) -> ColumnElement[float]:
+    """Squared kilometres from the point to each listing's site on a flat projection around the point: plain
     arithmetic that orders sites as their distance does, within a fraction of a percent inside a search radius."""
-    north = (doc.c.latitude - latitude) * KM_PER_DEGREE
-    east = (doc.c.longitude - longitude) * (KM_PER_DEGREE * math.cos(math.radians(latitude)))
+    north = (source.c.latitude - latitude) * KM_PER_DEGREE
+    east = (source.c.longitude - longitude) * (KM_PER_DEGREE * math.cos(math.radians(latitude)))
     result: ColumnElement[float] = north * north + east * east
     return result
+
+
+def flat_within(
+    latitude: float, longitude: float, radius_km: float, source: Table, exact: ColumnElement[bool]
+) -> ColumnElement[bool]:
+    """Exactly the sites within ``radius_km`` (great-circle): the flat distance decides all but the sites in a thin
+    ring around the radius, where it could be wrong, and the ``exact`` test decides those."""
+    min_lat, min_lon, max_lat, max_lon = geo.bounding_box(latitude, longitude, radius_km)
+    flat = flat_km2(latitude, longitude, source)
+    # How far the flat distance can stray: the east-west scale changes with latitude across the box.
+    span = math.radians(max_lat - latitude)
+    error = math.tan(math.radians(min(abs(latitude) + math.degrees(span), 89.0))) * span + 0.001
+    inner, outer = (radius_km * (1 - 2 * error)) ** 2, (radius_km * (1 + 2 * error)) ** 2
+    return and_(
+        source.c.latitude.between(min_lat, max_lat),
+        source.c.longitude.between(min_lon, max_lon),
+        case((flat <= inner, True), (flat > outer, False), else_=exact),
+    )
 
 
 def dialect(name: str) -> "SqliteText | PostgresText":
@@ -163,25 +182,11 @@ class SqliteText:
         found = select(fts.c.rowid).where(_fts_match(f'"{term}"')).subquery()
         return int((await connection.execute(select(func.count()).select_from(found))).scalar_one())
 
-    def within(self, latitude: float, longitude: float, radius_km: float) -> ColumnElement[bool]:
-        """Exactly the sites within ``radius_km`` (great-circle): the flat distance decides all but the sites in a
-        thin ring around the radius, where it could be wrong, and haversine decides those (``haversine_km``, a function
-        of Python's registered on each SQLite connection by ``waypost.db``)."""
-        min_lat, min_lon, max_lat, max_lon = geo.bounding_box(latitude, longitude, radius_km)
-        flat = flat_km2(latitude, longitude)
-        # How far the flat distance can stray: the east-west scale changes with latitude across the box.
-        span = math.radians(max_lat - latitude)
-        error = math.tan(math.radians(min(abs(latitude) + math.degrees(span), 89.0))) * span + 0.001
-        inner, outer = (radius_km * (1 - 2 * error)) ** 2, (radius_km * (1 + 2 * error)) ** 2
-        return and_(
-            doc.c.latitude.between(min_lat, max_lat),
-            doc.c.longitude.between(min_lon, max_lon),
-            case(
-                (flat <= inner, True),
-                (flat > outer, False),
-                else_=func.haversine_km(doc.c.latitude, doc.c.longitude, latitude, longitude) <= radius_km,
-            ),
-        )
+    def within(self, latitude: float, longitude: float, radius_km: float, source: Table = doc) -> ColumnElement[bool]:
+        """Exactly the sites within ``radius_km``: on the flat projection, and by haversine near the radius
+        (``haversine_km``, a function of Python's registered on each SQLite connection by ``waypost.db``)."""
+        exact = func.haversine_km(source.c.latitude, source.c.longitude, latitude, longitude) <= radius_km
+        return flat_within(latitude, longitude, radius_km, source, exact)
 
     async def among(self, connection: AsyncConnection, column: Any, values: Select[Any]) -> ColumnElement[bool]:
         """``column`` is one of the values the subquery gives. SQLite reads an uncorrelated IN subquery once, into
@@ -208,10 +213,10 @@ class SqliteText:
     # A text is joined to its document by rowid for about a microsecond: the documents are read for ranking.
     ranks_texts_alone = False
 
-    def covered_by(self, codes: Sequence[str]) -> ColumnElement[bool]:
+    def covered_by(self, codes: Sequence[str], source: Table = doc) -> ColumnElement[bool]:
         """The listing's service's area names one of these states or ZIP codes: its key is one of theirs in
         search_coverage."""
-        return doc.c.key.in_(_covered_keys(codes))
+        return source.c.key.in_(_covered_keys(codes))
 
     async def covering_polygons(self, connection: AsyncConnection, latitude: float, longitude: float) -> Any:
         covering = await self.polygons.covering(connection, latitude, longitude)
@@ -311,9 +316,16 @@ class PostgresText:
     def _point(self, latitude: float, longitude: float) -> ColumnElement[Any]:
         return func.ST_GeogFromText(f"SRID=4326;POINT({longitude!r} {latitude!r})")
 
-    def within(self, latitude: float, longitude: float, radius_km: float) -> ColumnElement[bool]:
+    def within(self, latitude: float, longitude: float, radius_km: float, source: Table = doc) -> ColumnElement[bool]:
+        """The documents' sites within the radius through their GiST index (``ST_DWithin``, on the sphere). The text
+        rows hold no geography, and are tested on the flat projection, then by ``ST_DWithin`` near the radius: each
+        site made a geography cost about 10 ms of a search that weighs 7k listings."""
         point = self._point(latitude, longitude)
-        return func.ST_DWithin(literal_column("search_document.geog"), point, radius_km * 1000.0, False)
+        if source is doc:
+            return func.ST_DWithin(literal_column("search_document.geog"), point, radius_km * 1000.0, False)
+        site = func.geography(func.ST_SetSRID(func.ST_MakePoint(source.c.longitude, source.c.latitude), 4326))
+        exact = func.ST_DWithin(site, point, radius_km * 1000.0, False)
+        return flat_within(latitude, longitude, radius_km, source, exact)
 
     async def among(self, connection: AsyncConnection, column: Any, values: Select[Any]) -> ColumnElement[bool]:
         """``column`` is one of the values the subquery gives, read first and handed over as an array: as a
@@ -344,20 +356,22 @@ class PostgresText:
     # through ix_search_category_cell (that search 200 -> 146 ms; words near a ZIP about 4% faster at p95).
     named_near = True
 
-    # A search with words and no other question reads the texts alone, which repeat what ranking and the facets
-    # read (migration 0013): joined to their documents, every one of the 133k documents was hashed, about 130 of 340
-    # ms for "safe house" (25k listings) at 100k services.
+    # A search with words and no question but the place reads the texts alone, which repeat what ranking, the
+    # facets and the place read (migrations 0013 and 0015): joined to their documents, every one of the 133k
+    # documents was hashed, about 130 of 340 ms for "safe house" (25k listings) at 100k services; near a place, each
+    # text was looked up in the documents' primary key, 26 of 52 ms for "home care" near a Seattle ZIP (7k).
     ranks_texts_alone = True
 
-    def covered_by(self, codes: Sequence[str]) -> ColumnElement[bool]:
+    def covered_by(self, codes: Sequence[str], source: Table = doc) -> ColumnElement[bool]:
         """The listing's service's area names one of these states or ZIP codes: one of its area codes is, through
         ix_search_document_area (migration 0014) as one arm of the BitmapOr of the ways of serving a place, where
         the keys read from search_coverage were probed one by one in the primary key (7.3k for a Seattle point at
-        100k services: 16 of 146 ms); as a condition on the listings that words or categories found, a test of each
-        listing's few codes. (The keys themselves, which ``_named`` reads, still come from search_coverage's index
-        alone, where the documents' codes are in their rows: 1.5 against 8.5 ms for a state's 7.3k.)"""
+        100k services: 16 of 146 ms); as a condition on the listings (or texts) that words or categories found, a
+        test of each listing's few codes. (The keys themselves, which ``_named`` reads, still come from
+        search_coverage's index alone, where the documents' codes are in their rows: 1.5 against 8.5 ms for a
+        state's 7.3k.)"""
         # The expression of ix_search_document_area, word for word, so the planner finds it.
-        area_codes = func.string_to_array(doc.c.area_codes, literal_column("' '"))
+        area_codes = func.string_to_array(source.c.area_codes, literal_column("' '"))
         return area_codes.op("&&")(cast(postgresql.array(codes), postgresql.ARRAY(Text)))
 
     async def covering_polygons(self, connection: AsyncConnection, latitude: float, longitude: float) -> Any:
@@ -414,14 +428,15 @@ class Plan:
     narrowing: list[ColumnElement[bool]]
     filters: list[ColumnElement[bool]]
     places: list[ColumnElement[bool]]
-    # The filters as conditions on the texts, when the texts alone answer the search (``ranks_texts_alone``).
+    # The status and the place as conditions on the texts, when the texts alone answer the search
+    # (``ranks_texts_alone``).
     texts_only: list[ColumnElement[bool]] | None
     loosens: bool = False  # the words are all required, and a listing with any of them would do (``_found``)
     open: ColumnElement[bool] | None = None  # open at the time asked for
 
     @property
     def served(self) -> list[ColumnElement[bool]]:
-        return [or_(*self.places)] if self.places else []
+        return served(self.places)
 
     @property
     def conditions(self) -> list[ColumnElement[bool]]:
@@ -475,14 +490,13 @@ class DatabaseSearchEngine:
         """One statement for the page and the facets, so that the matches are found and scored once: the page's
         rows (with their ``position``), then the matches grouped by their (few distinct) top categories and
         languages, with how many ``listings`` each group holds (``position`` null)."""
-        distance = None
-        if query.latitude is not None and query.longitude is not None:
-            distance = distance_km(query.latitude, query.longitude)
+        point = None if query.latitude is None or query.longitude is None else (query.latitude, query.longitude)
 
         # What ranking and the facets read of a match, no more: SQLite then answers a search near a point from an
         # index alone (ix_search_document_place, migration 0009); the page's listings are read by key afterwards.
         # Each part of the search says how its listings match; the score is written once, over all of them.
         def listings(relevance: Any, in_category: Any, source: Table = doc) -> list[ColumnElement[Any]]:
+            distance = literal(None) if point is None else distance_km(*point, source)
             return [
                 source.c.key,
                 source.c.id,
@@ -491,7 +505,7 @@ class DatabaseSearchEngine:
                 source.c.assured_date,
                 relevance.label("relevance"),
                 in_category.label("in_category"),
-                (distance if distance is not None else literal(None)).label("distance_km"),
+                distance.label("distance_km"),
             ]
 
         found: Select[Any] | CompoundSelect[Any]
@@ -517,7 +531,7 @@ class DatabaseSearchEngine:
             matched.c.id,
             matched.c.top_category_codes,
             matched.c.language_codes,
-            self._score(matched, located=distance is not None).label("score"),
+            self._score(matched, located=point is not None).label("score"),
             matched.c.distance_km,
         )
         matches = scored.cte("matches").prefix_with("MATERIALIZED")
@@ -651,8 +665,10 @@ class DatabaseSearchEngine:
         narrowing = self._narrowing(analysis, match)
         others = self._filters(connection, query)
         filters = [*self._status(doc, query), *others]
-        alone = self.dialect.ranks_texts_alone and match is not None and not others and not serving
-        texts_only = self._status(words_table, query) if alone else None
+        texts_only = None
+        if self.dialect.ranks_texts_alone and match is not None and not others:
+            on_texts = await self._covering_services(connection, query, read_first=False, source=words_table)
+            texts_only = [*self._status(words_table, query), *served(self._places(query, on_texts, words_table))]
         plan = Plan(analysis, match, named, narrowing, filters, serving, texts_only, loosens=either and not loose)
         if query.open_at is None:
             return plan
@@ -714,21 +730,22 @@ class DatabaseSearchEngine:
             conditions.append(doc.c.free.is_(True))
         return conditions
 
-    def _places(self, query: SearchQuery, covering: Covering | None) -> list[ColumnElement[bool]]:
+    def _places(self, query: SearchQuery, covering: Covering | None, source: Table = doc) -> list[ColumnElement[bool]]:
         """The ways a listing serves the searcher's place: its service's area covers the point, wherever its sites
         are; or its service names no area and the listing has no site (a hotline), or a site within the radius.
-        They never overlap, so their listings can be read apart and added up."""
+        They never overlap, so their listings can be read apart and added up. As conditions on the documents or the
+        texts (``source``), as ``covering`` is."""
         if query.latitude is None or query.longitude is None or covering is None:
             return []
-        no_area = not_(doc.c.has_service_area)
+        no_area = not_(source.c.has_service_area)
         return [
             covering.condition,
-            and_(no_area, doc.c.latitude.is_(None)),
-            and_(no_area, self.dialect.within(query.latitude, query.longitude, query.radius_km)),
+            and_(no_area, source.c.latitude.is_(None)),
+            and_(no_area, self.dialect.within(query.latitude, query.longitude, query.radius_km, source)),
         ]
 
     async def _covering_services(
-        self, connection: AsyncConnection, query: SearchQuery, read_first: bool
+        self, connection: AsyncConnection, query: SearchQuery, read_first: bool, source: Table = doc
     ) -> Covering | None:
         """The listings whose service has an area that covers the searcher's point: its state or ZIP code (as the
         dialect finds them, ``covered_by``), or a polygon. When the place is what narrows the search (``read_first``:
@@ -737,7 +754,8 @@ class DatabaseSearchEngine:
         of the ways of serving the place. Otherwise the words or categories find the few listings to check, and the
         covering services are read inside the statement, once, each listing checked against them: read first,
         PostgreSQL spent 6-11 ms fetching a state's 7k listings and checked each listing against the array (search
-        at 100k services, back to back: p50 43 -> 35 ms; a match: 30 -> 14 ms)."""
+        at 100k services, back to back: p50 43 -> 35 ms; a match: 30 -> 14 ms). The condition is on the documents
+        or the texts (``source``); the keys are the documents'."""
         if query.latitude is None or query.longitude is None:
             return None
 
@@ -747,13 +765,15 @@ class DatabaseSearchEngine:
         area = models.service_area
         polygons = await self.dialect.covering_polygons(connection, query.latitude, query.longitude)
         services = select(area.c.service_id).where(polygons)
-        by_polygon = await among(doc.c.service_id, services)
+        by_polygon = await among(source.c.service_id, services)
         # A subquery of its own wherever it is used: never correlated to the listings of an enclosing statement.
         keys = select(doc.c.key).where(doc.c.service_id.in_(services)).correlate(None)
         places = [code for code in (query.state, query.postal_code) if code]
         if not places:
             return Covering(by_polygon, keys)
-        return Covering(or_(self.dialect.covered_by(places), by_polygon), union_all(_covered_keys(places), keys))
+        return Covering(
+            or_(self.dialect.covered_by(places, source), by_polygon), union_all(_covered_keys(places), keys)
+        )
 
     def _named(self, codes: Collection[str], query: SearchQuery, covering: Covering | None) -> Select[Any]:
         """The keys of the listings in these categories (those the words name) that may serve the searcher's
@@ -782,6 +802,11 @@ class DatabaseSearchEngine:
             near = func.coalesce(1.0 / (1.0 + matched.c.distance_km / NEAR_KM), REACHABLE)
         result: ColumnElement[float] = blend(matched.c.relevance, matched.c.in_category, near, verified)
         return result
+
+
+def served(places: Sequence[ColumnElement[bool]]) -> list[ColumnElement[bool]]:
+    """The condition that a listing serves the place one of these ways, if any are given."""
+    return [or_(*places)] if places else []
 
 
 def _fts_match(expression: str) -> ColumnElement[bool]:

@@ -110,11 +110,13 @@ def test_the_listings_near_a_point_are_found_through_a_spatial_index(seeded_data
         assert "Bitmap Index Scan on ix_search_document_area" in plan, plan
 
 
-def test_postgresql_answers_words_alone_from_the_texts_without_joining_the_documents(
-    seeded_database_url: str,
+@pytest.mark.parametrize("name", ["words alone naming no category", "words near a ZIP"])
+def test_postgresql_answers_words_from_the_texts_without_joining_the_documents(
+    seeded_database_url: str, name: str
 ) -> None:
-    # The texts repeat what ranking and the facets read (migration 0013): the documents are read only for the page.
-    sql, parameters = _ranking_statement(_statements(seeded_database_url, SEARCHES["words alone naming no category"]))
+    # The texts repeat what ranking, the facets and the place read (migrations 0013 and 0015): the documents are read
+    # only for the page.
+    sql, parameters = _ranking_statement(_statements(seeded_database_url, SEARCHES[name]))
     plan = _plan(seeded_database_url, sql, parameters)
     if seeded_database_url.startswith("sqlite"):
         assert "SEARCH search_document USING INTEGER PRIMARY KEY (rowid=?)" in plan, plan  # joined by rowid
