@@ -194,7 +194,9 @@ search_text = Table(
     Column("place_codes", Text(), nullable=False),
     # What ranking, the facets and the place read of the listing, as in search_document: PostgreSQL answers a search
     # with words and no question but the place from this table alone (migrations 0013 and 0015,
-    # ``PostgresText.ranks_texts_alone``).
+    # ``PostgresText.ranks_texts_alone``), and finds the listings of the categories the words name through an index
+    # on their codes beside those of the words and the place (migration 0016).
+    Column("category_codes", Text(), nullable=False),
     Column("id", Uuid(), nullable=False),
     Column("status", String(32), nullable=False),
     Column("top_category_codes", Text(), nullable=False),

@@ -156,25 +156,26 @@ class SqliteText:
         terms: Sequence[str],
         every: bool,
         place: Sequence[str] | None,
-        named: Select[Any] | None,
+        categories: Collection[str],
     ) -> TextMatch:
-        """The texts with every word (``every``) or any of them; with every word and ``named`` listings, any word
-        will do in those: the texts with any word as the index streams their rowids, each checked against the keys
-        of the texts with every word and of the named listings, each read once into a temporary index. The rowid
+        """The texts with every word (``every``) or any of them; with every word and ``categories`` named, any word
+        will do in the listings of those: the texts with any word as the index streams their rowids, each checked
+        against the keys of the texts with every word and of the categories' listings, each read once into a
+        temporary index. The rowid
         is written ``+rowid`` there, which SQLite does not look up through an index: it would answer an OR of rowid
-        lookups one at a time, leaving the text index's MATCH no way to be read (an error). The named listings
-        without any of the words are read apart. The place is left to the filters
-        (``places_apart``): in the text index, bm25 would count the listings of every place code for every search,
-        tens of thousands each."""
+        lookups one at a time, leaving the text index's MATCH no way to be read (an error). The categories'
+        listings without any of the words are read apart (``DatabaseSearchEngine._matching``). The place is left to
+        the filters (``places_apart``): in the text index, bm25 would count the listings of every place code for
+        every search, tens of thousands each."""
         rank: ColumnElement[float] = -literal_column("bm25(search_fts, 10.0, 3.0, 5.0, 1.0, 1.0, 1.0)")
         every_word, any_word = (
             _fts_match(operator.join(f'"{term}"' for term in terms)) for operator in (" AND ", " OR ")
         )
         condition = every_word if every else any_word
-        if every and named is not None and len(terms) > 1:
+        if every and categories and len(terms) > 1:
             rowid: ColumnElement[int] = literal_column("+search_fts.rowid")
             every_keys = TextMatch(fts, fts.c.rowid, every_word, rank).keys
-            condition = and_(any_word, or_(rowid.in_(every_keys), rowid.in_(named)))
+            condition = and_(any_word, or_(rowid.in_(every_keys), rowid.in_(_in_category_keys(categories))))
         return TextMatch(fts, fts.c.rowid, condition, rank / (rank + BM25_HALF), any_word)
 
     async def documents_with(self, connection: AsyncConnection, term: str, documents: int) -> int:
@@ -203,12 +204,6 @@ class SqliteText:
     # OR of the three made SQLite look up every listing within the radius (filters around a point at 100k services:
     # p50 139 -> 74 ms).
     places_apart = True
-
-    # The listings of the categories a search's words name are read nationwide and each checked against the place:
-    # a listing read by its rowid costs about a microsecond, less than finding the ones near the place through
-    # their cells and the covering services' keys (words near a ZIP at 100k services, back to back: p50 80 -> 87
-    # ms with the narrowing).
-    named_near = False
 
     # A text is joined to its document by rowid for about a microsecond: the documents are read for ranking.
     ranks_texts_alone = False
@@ -263,15 +258,17 @@ class PostgresText:
         terms: Sequence[str],
         every: bool,
         place: Sequence[str] | None,
-        named: Select[Any] | None,
+        categories: Collection[str],
     ) -> TextMatch:
-        """The texts with every word (``every``) or any of them and, near a place, one of its place codes
-        (``places``): the two GIN indexes of search_text are intersected before a listing is read, where the words
-        alone made PostgreSQL read every listing in a metro, or every one with the words, to check the other (words
-        near a ZIP at 100k services: 41k text rows probed for "peer support"). Or the texts of the ``named``
-        listings, read first (``among``) and found through the primary key in the same BitmapOr, so that each text
-        is read once: read apart, they were checked against the texts with the words by an anti join, which read
-        those again (or, misestimated, compared every pair: 700 ms for "i need food for my kids" near a ZIP)."""
+        """The texts with every word (``every``) or any of them, or in one of the ``categories`` the words name,
+        and, near a place, with one of its place codes (``places``): the GIN indexes of search_text answer the
+        words, the categories (a BitmapOr) and the place (a BitmapAnd) before a listing is read. The words alone made
+        PostgreSQL read every listing in a metro, or every one with the words, to check the other (words near a ZIP
+        at 100k services: 41k text rows probed for "peer support"). The categories' listings near the place were
+        read first, each checked against its cell and the services whose area covers the place, then found again
+        by key: 7-10 ms of a search near a metro ZIP (migration 0016). Read apart, they were checked against the
+        texts with the words by an anti join, which read those again (or, misestimated, compared every pair: 700 ms
+        for "i need food for my kids" near a ZIP)."""
         # Each word in either language: "(en OR es) AND (en OR es)" when every word is required. Ranked by any of
         # the words, whichever are required, as bm25 ranks on SQLite: ts_rank scores a text higher for an AND than
         # for an OR of the same words, and 0 for a named listing without any of them.
@@ -281,12 +278,11 @@ class PostgresText:
             tsquery, any_word = tsquery.op("&&" if every else "||")(word), any_word.op("||")(word)
         tsv: ColumnElement[Any] = literal_column("search_text.tsv")
         condition: ColumnElement[bool] = tsv.op("@@")(tsquery)
+        if categories:
+            # The expressions of ix_search_text_category and ix_search_text_place, word for word, for the planner.
+            condition = or_(condition, _overlaps(words_table.c.category_codes, sorted(categories)))
         if place is not None:
-            # The expression of ix_search_text_place (migration 0010), word for word, so the planner finds it.
-            codes = func.string_to_array(words_table.c.place_codes, literal_column("' '"))
-            condition = and_(condition, codes.op("&&")(cast(postgresql.array(place), postgresql.ARRAY(Text))))
-        if named is not None:
-            condition = or_(condition, await self.among(connection, words_table.c.key, named))
+            condition = and_(condition, _overlaps(words_table.c.place_codes, place))
         # ts_rank (how often the words occur, by field weight) rather than ts_rank_cd (how close together): the
         # cover density cost 8 us a listing against 1.3, 180 ms for a word found in 27k listings, and ranked the
         # seed region's judged searches no better (NDCG@10 0.874 with it, 0.876 without).
@@ -350,12 +346,6 @@ class PostgresText:
     # union of the three read the listings once for each (filters around a point: p50 137 -> 196 ms).
     places_apart = False
 
-    # The listings of the categories a search's words name are narrowed to those that may serve the place
-    # (``DatabaseSearchEngine._named``): each listing probed by key costs about 9 us with its place conditions, 120
-    # ms for the 13k listings of "emergency shelter" nationwide, against 20 ms to find the 2k near a Spokane ZIP
-    # through ix_search_category_cell (that search 200 -> 146 ms; words near a ZIP about 4% faster at p95).
-    named_near = True
-
     # A search with words and no question but the place reads the texts alone, which repeat what ranking, the
     # facets and the place read (migrations 0013 and 0015): joined to their documents, every one of the 133k
     # documents was hashed, about 130 of 340 ms for "safe house" (25k listings) at 100k services; near a place, each
@@ -367,12 +357,9 @@ class PostgresText:
         ix_search_document_area (migration 0014) as one arm of the BitmapOr of the ways of serving a place, where
         the keys read from search_coverage were probed one by one in the primary key (7.3k for a Seattle point at
         100k services: 16 of 146 ms); as a condition on the listings (or texts) that words or categories found, a
-        test of each listing's few codes. (The keys themselves, which ``_named`` reads, still come from
-        search_coverage's index alone, where the documents' codes are in their rows: 1.5 against 8.5 ms for a
-        state's 7.3k.)"""
+        test of each listing's few codes."""
         # The expression of ix_search_document_area, word for word, so the planner finds it.
-        area_codes = func.string_to_array(source.c.area_codes, literal_column("' '"))
-        return area_codes.op("&&")(cast(postgresql.array(codes), postgresql.ARRAY(Text)))
+        return _overlaps(source.c.area_codes, codes)
 
     async def covering_polygons(self, connection: AsyncConnection, latitude: float, longitude: float) -> Any:
         """The polygons that the index finds around the point and that cover it on the plane of longitude and
@@ -408,15 +395,6 @@ class CommonWords:
 
 
 @dataclass(frozen=True)
-class Covering:
-    """The listings whose service's area covers the searcher's point: as a condition on a listing, and as the
-    query of their keys."""
-
-    condition: ColumnElement[bool]
-    keys: Select[Any] | CompoundSelect[Any]
-
-
-@dataclass(frozen=True)
 class Plan:
     """What a search asks of the database: its words, how they match, the categories they name, the condition that
     narrows the search through an index, the filters checked on the listings it narrows to, and the ways a listing
@@ -424,7 +402,6 @@ class Plan:
 
     analysis: Analysis
     match: TextMatch | None
-    named: Select[Any] | None  # the listings in the categories the words name that may serve the place (``_named``)
     narrowing: list[ColumnElement[bool]]
     filters: list[ColumnElement[bool]]
     places: list[ColumnElement[bool]]
@@ -572,9 +549,9 @@ class DatabaseSearchEngine:
         listings: Callable[..., list[ColumnElement[Any]]],
     ) -> Select[Any] | CompoundSelect[Any]:
         """The listings that pass the filters and match the words (``plan.match``), with their relevance and whether
-        they are in a category the words name (``listings(relevance, in_category)``), then those of ``plan.named``
-        that have none of the words, unless the match finds them too (``TextMatch.any_word``). The text index is
-        read once and joined to the listings, ranked as the dialect prefers (``ranked``)."""
+        they are in a category the words name (``listings(relevance, in_category)``), then the listings of those
+        categories that have none of the words, unless the match finds them too (``TextMatch.any_word``). The text
+        index is read once and joined to the listings, ranked as the dialect prefers (``ranked``)."""
         source: Table = doc
         if plan.texts_only is not None:
             source, relevance = words_table, match.relevance
@@ -584,10 +561,11 @@ class DatabaseSearchEngine:
             relevance = found.relevance
             join = found.source.join(doc, doc.c.key == found.key)
             words = select().select_from(join).where(found.condition, *filters)
-        if plan.named is None:
+        categories = plan.analysis.categories
+        if not categories:
             return words.add_columns(*listings(relevance, literal(0.0), source))
         # Every listing of the categories: the listings the words match already serve the place.
-        in_category = source.c.key.in_(_in_category_keys(plan.analysis.categories))
+        in_category = source.c.key.in_(_in_category_keys(categories))
         words = words.add_columns(*listings(relevance, case((in_category, 1.0), else_=0.0), source))
         if match.any_word is None:
             return words
@@ -595,7 +573,7 @@ class DatabaseSearchEngine:
         # those with any word are read once, into a temporary index, rather than the text index being asked again
         # for each listing (as the keys ``condition`` finds, each checked against two more lists: 27 -> 13 ms for
         # "caregiver support" at 100k services).
-        in_named = plan.named.distinct().subquery("named")
+        in_named = _in_category_keys(categories).distinct().subquery("named")
         with_any_word = replace(match, condition=match.any_word).keys
         rest = (
             select(*listings(literal(0.0), literal(1.0)))
@@ -658,9 +636,8 @@ class DatabaseSearchEngine:
         by_place = not narrowed and not analysis.terms and not query.categories
         covering = await self._covering_services(connection, query, read_first=by_place)
         words, either = await self._words(connection, analysis.terms)
-        named = self._named(analysis.categories, query, covering) if words and analysis.categories else None
         every, place = not (either and loose), self._place_codes(query)
-        match = await self.dialect.text_match(connection, words, every, place, named) if words else None
+        match = await self.dialect.text_match(connection, words, every, place, analysis.categories) if words else None
         serving = self._places(query, covering)
         narrowing = self._narrowing(analysis, match)
         others = self._filters(connection, query)
@@ -669,7 +646,7 @@ class DatabaseSearchEngine:
         if self.dialect.ranks_texts_alone and match is not None and not others:
             on_texts = await self._covering_services(connection, query, read_first=False, source=words_table)
             texts_only = [*self._status(words_table, query), *served(self._places(query, on_texts, words_table))]
-        plan = Plan(analysis, match, named, narrowing, filters, serving, texts_only, loosens=either and not loose)
+        plan = Plan(analysis, match, narrowing, filters, serving, texts_only, loosens=either and not loose)
         if query.open_at is None:
             return plan
         open_then = await opening.open_at(connection, query.open_at, self.default_timezone, plan.conditions)
@@ -730,32 +707,34 @@ class DatabaseSearchEngine:
             conditions.append(doc.c.free.is_(True))
         return conditions
 
-    def _places(self, query: SearchQuery, covering: Covering | None, source: Table = doc) -> list[ColumnElement[bool]]:
-        """The ways a listing serves the searcher's place: its service's area covers the point, wherever its sites
-        are; or its service names no area and the listing has no site (a hotline), or a site within the radius.
-        They never overlap, so their listings can be read apart and added up. As conditions on the documents or the
-        texts (``source``), as ``covering`` is."""
+    def _places(
+        self, query: SearchQuery, covering: ColumnElement[bool] | None, source: Table = doc
+    ) -> list[ColumnElement[bool]]:
+        """The ways a listing serves the searcher's place: its service's area covers the point (``covering``),
+        wherever its sites are; or its service names no area and the listing has no site (a hotline), or a site
+        within the radius. They never overlap, so their listings can be read apart and added up. As conditions on
+        the documents or the texts (``source``), as ``covering`` is."""
         if query.latitude is None or query.longitude is None or covering is None:
             return []
         no_area = not_(source.c.has_service_area)
         return [
-            covering.condition,
+            covering,
             and_(no_area, source.c.latitude.is_(None)),
             and_(no_area, self.dialect.within(query.latitude, query.longitude, query.radius_km, source)),
         ]
 
     async def _covering_services(
         self, connection: AsyncConnection, query: SearchQuery, read_first: bool, source: Table = doc
-    ) -> Covering | None:
-        """The listings whose service has an area that covers the searcher's point: its state or ZIP code (as the
-        dialect finds them, ``covered_by``), or a polygon. When the place is what narrows the search (``read_first``:
-        no words, no chosen categories), the services with a covering polygon are read as the dialect prefers
-        (``among``): PostgreSQL then reads their listings through the index on the service, one arm of the BitmapOr
-        of the ways of serving the place. Otherwise the words or categories find the few listings to check, and the
-        covering services are read inside the statement, once, each listing checked against them: read first,
-        PostgreSQL spent 6-11 ms fetching a state's 7k listings and checked each listing against the array (search
-        at 100k services, back to back: p50 43 -> 35 ms; a match: 30 -> 14 ms). The condition is on the documents
-        or the texts (``source``); the keys are the documents'."""
+    ) -> ColumnElement[bool] | None:
+        """The condition that a listing's service has an area that covers the searcher's point: its state or ZIP code
+        (as the dialect finds them, ``covered_by``), or a polygon. When the place is what narrows the search
+        (``read_first``: no words, no chosen categories), the services with a covering polygon are read as the
+        dialect prefers (``among``): PostgreSQL then reads their listings through the index on the service, one arm
+        of the BitmapOr of the ways of serving the place. Otherwise the words or categories find the few listings to
+        check, and the covering services are read inside the statement, once, each listing checked against them: read
+        first, PostgreSQL spent 6-11 ms fetching a state's 7k listings and checked each listing against the array
+        (search at 100k services, back to back: p50 43 -> 35 ms; a match: 30 -> 14 ms). On the documents or the texts
+        (``source``)."""
         if query.latitude is None or query.longitude is None:
             return None
 
@@ -766,30 +745,8 @@ class DatabaseSearchEngine:
         polygons = await self.dialect.covering_polygons(connection, query.latitude, query.longitude)
         services = select(area.c.service_id).where(polygons)
         by_polygon = await among(source.c.service_id, services)
-        # A subquery of its own wherever it is used: never correlated to the listings of an enclosing statement.
-        keys = select(doc.c.key).where(doc.c.service_id.in_(services)).correlate(None)
         places = [code for code in (query.state, query.postal_code) if code]
-        if not places:
-            return Covering(by_polygon, keys)
-        return Covering(
-            or_(self.dialect.covered_by(places, source), by_polygon), union_all(_covered_keys(places), keys)
-        )
-
-    def _named(self, codes: Collection[str], query: SearchQuery, covering: Covering | None) -> Select[Any]:
-        """The keys of the listings in these categories (those the words name) that may serve the searcher's
-        place: without a site, with a site in the box around the radius (its near cell, ``places.in_near_box``), or
-        with an area that covers the point. Read from ix_search_category_cell, whereas every listing of the
-        categories nationwide was read and checked against the place (13k for "emergency shelter" near a Spokane
-        ZIP at 100k services: 138 of PostgreSQL's 200 ms). Every listing of the categories without a place, or
-        where the dialect reads them more cheaply than it would narrow them (``named_near``)."""
-        keys = _in_category_keys(codes)
-        if not self.dialect.named_near or covering is None or query.latitude is None or query.longitude is None:
-            return keys
-        box = geo.bounding_box(query.latitude, query.longitude, query.radius_km)
-        near = places.in_near_box(category.c.cell, box)
-        if near is None:
-            return keys
-        return keys.where(or_(category.c.cell.is_(None), near, category.c.key.in_(covering.keys)))
+        return or_(self.dialect.covered_by(places, source), by_polygon) if places else by_polygon
 
     def _score(self, matched: FromClause, located: bool) -> ColumnElement[float]:
         """The score of each listing the search ``matched``, from how it matched (its ``relevance``, whether it is
@@ -807,6 +764,13 @@ class DatabaseSearchEngine:
 def served(places: Sequence[ColumnElement[bool]]) -> list[ColumnElement[bool]]:
     """The condition that a listing serves the place one of these ways, if any are given."""
     return [or_(*places)] if places else []
+
+
+def _overlaps(codes: ColumnElement[str], wanted: Sequence[str]) -> ColumnElement[bool]:
+    """PostgreSQL: the space-separated ``codes`` name one of ``wanted``, written as the GIN indexes on such codes
+    are (``string_to_array(codes, ' ')``), so that the planner finds them."""
+    array = func.string_to_array(codes, literal_column("' '"))
+    return array.op("&&")(cast(postgresql.array(wanted), postgresql.ARRAY(Text)))
 
 
 def _fts_match(expression: str) -> ColumnElement[bool]:

@@ -12,9 +12,6 @@ listing is read.
 """
 
 from collections.abc import Collection, Iterable
-from typing import Any
-
-from sqlalchemy import ColumnElement, and_
 
 from directory import geo
 
@@ -87,24 +84,3 @@ def near_cell(latitude: float, longitude: float) -> int:
 def near_cells(min_lat: float, min_lon: float, max_lat: float, max_lon: float) -> list[int]:
     """The numbers of the NEAR_DEGREES cells a box touches."""
     return [_number(row, column) for row, column in geo.cells(min_lat, min_lon, max_lat, max_lon, NEAR_DEGREES)]
-
-
-def in_near_box(cell: ColumnElement[Any], box: tuple[float, float, float, float]) -> ColumnElement[bool] | None:
-    """The near cell numbered ``cell`` lies in the box (min_lat, min_lon, max_lat, max_lon): its number between the
-    box's first and last, and its column, recovered by arithmetic, between theirs. Two comparisons where a list of
-    the box's cells runs to thousands for a search radius. ``None`` when the box crosses the antimeridian."""
-    min_lat, min_lon, max_lat, max_lon = box
-    if _crosses_antimeridian(min_lon, max_lon):
-        return None
-    (low_row, low_column), (high_row, high_column) = (
-        geo.cell(min_lat, min_lon, NEAR_DEGREES),
-        geo.cell(max_lat, max_lon, NEAR_DEGREES),
-    )
-    half = COLUMNS // 2
-    # The remainder of a negative number is negative in SQLite and PostgreSQL alike: adding COLUMNS before the
-    # second remainder makes it the column's offset from -half whatever the row's sign.
-    column = ((cell + half) % COLUMNS + COLUMNS) % COLUMNS - half
-    return and_(
-        cell.between(_number(low_row, low_column), _number(high_row, high_column)),
-        column.between(low_column, high_column),
-    )

@@ -1,26 +1,20 @@
 """Place codes never lose a listing: every listing that serves a point shares a code with a search from it."""
 
-import asyncio
 import math
-import random
 
 import shapely
 from hypothesis import given
 from hypothesis import strategies as st
-from sqlalchemy import Integer, case, literal, select
 
 from directory import geo
 from directory.search.places import (
     ANYWHERE,
-    NEAR_DEGREES,
     WIDE,
     document_codes,
-    in_near_box,
     near_cell,
     near_cells,
     search_codes,
 )
-from waypost.db import create_engine
 
 latitudes = st.floats(min_value=18.0, max_value=70.0)
 longitudes = st.floats(min_value=-170.0, max_value=-66.0)
@@ -82,42 +76,3 @@ def test_a_point_in_a_box_lies_in_one_of_the_boxs_near_cells(
     cells = near_cells(south, west, south + height, west + width)
     assert near_cell(south + up * height, west + across * width) in cells
     assert len(cells) == len(set(cells))  # every cell numbered once
-
-
-def test_the_database_finds_a_near_cell_in_a_box_exactly_when_its_row_and_column_are(database_url: str) -> None:
-    """``in_near_box`` recovers a cell's column from its number by SQL arithmetic: checked in each database against
-    the grid itself, on both sides of the equator and the prime meridian, around boxes and just outside them."""
-    rng = random.Random(11)
-    cases = []
-    for _ in range(300):
-        south, west = rng.uniform(-60.0, 70.0), rng.uniform(-179.0, 170.0)
-        north, east = south + rng.uniform(0.001, 1.5), west + rng.uniform(0.001, 1.5)
-        latitude, longitude = (
-            rng.uniform(2 * south - north, 2 * north - south),
-            rng.uniform(2 * west - east, 2 * east - west),
-        )
-        (low_row, low_column), (high_row, high_column) = (
-            geo.cell(south, west, NEAR_DEGREES),
-            geo.cell(north, east, NEAR_DEGREES),
-        )
-        row, column = geo.cell(latitude, longitude, NEAR_DEGREES)
-        inside = low_row <= row <= high_row and low_column <= column <= high_column
-        condition = in_near_box(literal(near_cell(latitude, longitude), Integer), (south, west, north, east))
-        assert condition is not None
-        cases.append((condition, inside))
-
-    async def run() -> list[bool]:
-        engine = create_engine(database_url)
-        try:
-            async with engine.connect() as connection:
-                found = select(*(case((condition, True), else_=False) for condition, _ in cases))
-                return [bool(value) for value in (await connection.execute(found)).one()]
-        finally:
-            await engine.dispose()
-
-    assert asyncio.run(run()) == [inside for _, inside in cases]
-    assert True in (inside for _, inside in cases) and False in (inside for _, inside in cases)
-
-
-def test_a_box_across_the_antimeridian_is_not_narrowed_by_near_cells() -> None:
-    assert in_near_box(literal(0, Integer), geo.bounding_box(52.0, 179.9, 30.0)) is None
