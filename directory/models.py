@@ -192,8 +192,8 @@ search_text = Table(
     # Where the listing serves, as place codes (directory.search.places), space-separated: PostgreSQL indexes them
     # beside the words (migration 0010).
     Column("place_codes", Text(), nullable=False),
-    # What ranking, the facets and the place read of the listing, as in search_document: PostgreSQL answers a search
-    # with words and no question but the place from this table alone (migrations 0013 and 0015,
+    # What ranking, the facets, the filters and the place read of the listing, as in search_document: PostgreSQL
+    # answers a search with words from this table alone (migrations 0013, 0015 and 0017,
     # ``PostgresText.ranks_texts_alone``), and finds the listings of the categories the words name through an index
     # on their codes beside those of the words and the place (migration 0016).
     Column("category_codes", Text(), nullable=False),
@@ -207,6 +207,10 @@ search_text = Table(
     Column("area_codes", Text(), nullable=False),
     Column("latitude", Float()),
     Column("longitude", Float()),
+    Column("eligibility_codes", Text(), nullable=False),
+    Column("minimum_age", Float()),
+    Column("maximum_age", Float()),
+    Column("free", Boolean(), nullable=False),
 )
 
 # Each search document's category codes (with their parents), one row each: how a search for a category finds its

@@ -83,9 +83,9 @@ area_version = table("service_area_version", column("version", Integer))  # SQLi
 @dataclass(frozen=True)
 class TextMatch:
     """How one search's words match: the text index (``source``, its document ``key`` column), the ``condition``
-    that finds the documents with the words, and their ``relevance`` from 0 to 1. When the relevance is computed
-    is the dialect's choice (``ranked``): SQLite for the listings that pass the filters, PostgreSQL as it reads the
-    texts."""
+    that finds the documents with the words, and their ``relevance`` from 0 to 1: on SQLite bm25, read from the index
+    for each listing the search statement keeps (those that pass the filters), on PostgreSQL ts_rank, computed as
+    the texts are read."""
 
     source: FromClause
     key: ColumnElement[int]
@@ -193,11 +193,6 @@ class SqliteText:
         """``column`` is one of the values the subquery gives. SQLite reads an uncorrelated IN subquery once, into
         a temporary index, inside the statement."""
         return column.in_(values)
-
-    def ranked(self, match: TextMatch) -> TextMatch:
-        """The match as the search statement joins it: bm25 is read from the index for each row the statement
-        keeps, so only the listings that pass the filters are ranked."""
-        return match
 
     # A search without words is read one way of serving the place at a time (a union), each through its own
     # index: the listings near the point then come from ix_search_document_place alone (migration 0009), where the
@@ -334,22 +329,14 @@ class PostgresText:
         listed = select(cast(func.array_agg(value), Text)).where(value.is_not(None))
         return among_text(column, (await connection.execute(listed)).scalar_one() or "{}")
 
-    def ranked(self, match: TextMatch) -> TextMatch:
-        """The match as the search statement joins it: the texts with the words, ranked as they are read, in a
-        subquery the planner keeps apart (OFFSET 0). Joined to the listings first, each text's tsvector was carried
-        into the join's hash table to be ranked after it, which doubled the cost of a search whose words match 24k
-        listings (80 -> 55 ms); ranking a text that a filter then drops costs a microsecond."""
-        found = select(match.key, match.relevance.label("relevance")).where(match.condition).offset(0).subquery()
-        return TextMatch(found, found.c.key, true(), found.c.relevance)
-
     # The ways of serving the place stay one condition, which PostgreSQL reads as one BitmapOr of their indexes: a
     # union of the three read the listings once for each (filters around a point: p50 137 -> 196 ms).
     places_apart = False
 
-    # A search with words and no question but the place reads the texts alone, which repeat what ranking, the
-    # facets and the place read (migrations 0013 and 0015): joined to their documents, every one of the 133k
-    # documents was hashed, about 130 of 340 ms for "safe house" (25k listings) at 100k services; near a place, each
-    # text was looked up in the documents' primary key, 26 of 52 ms for "home care" near a Seattle ZIP (7k).
+    # A search with words reads the texts alone, which repeat what ranking, the facets, the filters and the place
+    # read (migrations 0013, 0015 and 0017): joined to their documents, every one of the 133k documents was hashed,
+    # about 130 of 340 ms for "safe house" (25k listings) at 100k services; near a place, each text was looked up in
+    # the documents' primary key, 26 of 52 ms for "home care" near a Seattle ZIP (7k).
     ranks_texts_alone = True
 
     def covered_by(self, codes: Sequence[str], source: Table = doc) -> ColumnElement[bool]:
@@ -405,7 +392,7 @@ class Plan:
     narrowing: list[ColumnElement[bool]]
     filters: list[ColumnElement[bool]]
     places: list[ColumnElement[bool]]
-    # The status and the place as conditions on the texts, when the texts alone answer the search
+    # The status, the filters and the place as conditions on the texts, when the texts alone answer the search
     # (``ranks_texts_alone``).
     texts_only: list[ColumnElement[bool]] | None
     loosens: bool = False  # the words are all required, and a listing with any of them would do (``_found``)
@@ -551,16 +538,15 @@ class DatabaseSearchEngine:
         """The listings that pass the filters and match the words (``plan.match``), with their relevance and whether
         they are in a category the words name (``listings(relevance, in_category)``), then the listings of those
         categories that have none of the words, unless the match finds them too (``TextMatch.any_word``). The text
-        index is read once and joined to the listings, ranked as the dialect prefers (``ranked``)."""
+        index is read once, and joined to the listings unless the texts alone answer (``Plan.texts_only``)."""
         source: Table = doc
+        relevance = match.relevance
         if plan.texts_only is not None:
-            source, relevance = words_table, match.relevance
+            source = words_table
             words = select().select_from(words_table).where(match.condition, *plan.texts_only)
         else:
-            found = self.dialect.ranked(match)
-            relevance = found.relevance
-            join = found.source.join(doc, doc.c.key == found.key)
-            words = select().select_from(join).where(found.condition, *filters)
+            join = match.source.join(doc, doc.c.key == match.key)
+            words = select().select_from(join).where(match.condition, *filters)
         categories = plan.analysis.categories
         if not categories:
             return words.add_columns(*listings(relevance, literal(0.0), source))
@@ -640,12 +626,15 @@ class DatabaseSearchEngine:
         match = await self.dialect.text_match(connection, words, every, place, analysis.categories) if words else None
         serving = self._places(query, covering)
         narrowing = self._narrowing(analysis, match)
-        others = self._filters(connection, query)
-        filters = [*self._status(doc, query), *others]
+        filters = [*self._status(doc, query), *self._filters(connection, query)]
         texts_only = None
-        if self.dialect.ranks_texts_alone and match is not None and not others:
+        if self.dialect.ranks_texts_alone and match is not None:
             on_texts = await self._covering_services(connection, query, read_first=False, source=words_table)
-            texts_only = [*self._status(words_table, query), *served(self._places(query, on_texts, words_table))]
+            texts_only = [
+                *self._status(words_table, query),
+                *self._filters(connection, query, words_table),
+                *served(self._places(query, on_texts, words_table)),
+            ]
         plan = Plan(analysis, match, narrowing, filters, serving, texts_only, loosens=either and not loose)
         if query.open_at is None:
             return plan
@@ -684,27 +673,29 @@ class DatabaseSearchEngine:
         """Only active listings unless inactive ones are asked for, as a condition on the documents or the texts."""
         return [] if query.include_inactive else [source.c.status == "active"]
 
-    def _filters(self, connection: AsyncConnection, query: SearchQuery) -> list[ColumnElement[bool]]:
-        """The filters besides the status, on the documents."""
+    def _filters(
+        self, connection: AsyncConnection, query: SearchQuery, source: Table = doc
+    ) -> list[ColumnElement[bool]]:
+        """The filters besides the status, on the documents or the texts (``source``)."""
         conditions: list[ColumnElement[bool]] = []
         if query.categories:
-            conditions.append(doc.c.key.in_(_in_category_keys(query.categories)))
+            conditions.append(source.c.key.in_(_in_category_keys(query.categories)))
         if query.term_ids:
             attribute = models.attribute
             tagged = select(attribute.c.link_id).where(
                 attribute.c.link_entity == "service", among(connection, attribute.c.taxonomy_term_id, query.term_ids)
             )
-            conditions.append(doc.c.service_id.in_(tagged))
+            conditions.append(source.c.service_id.in_(tagged))
         if query.language:
-            conditions.append(doc.c.language_codes.like(f"% {query.language} %"))
+            conditions.append(source.c.language_codes.like(f"% {query.language} %"))
         if query.age is not None:
-            conditions.append(or_(doc.c.minimum_age.is_(None), doc.c.minimum_age <= query.age))
-            conditions.append(or_(doc.c.maximum_age.is_(None), doc.c.maximum_age >= query.age))
+            conditions.append(or_(source.c.minimum_age.is_(None), source.c.minimum_age <= query.age))
+            conditions.append(or_(source.c.maximum_age.is_(None), source.c.maximum_age >= query.age))
         if query.gender:
-            unrestricted = and_(*(not_(doc.c.eligibility_codes.like(f"% {g} %")) for g in GENDERS))
-            conditions.append(or_(unrestricted, doc.c.eligibility_codes.like(f"% {query.gender} %")))
+            unrestricted = and_(*(not_(source.c.eligibility_codes.like(f"% {g} %")) for g in GENDERS))
+            conditions.append(or_(unrestricted, source.c.eligibility_codes.like(f"% {query.gender} %")))
         if query.free:
-            conditions.append(doc.c.free.is_(True))
+            conditions.append(source.c.free.is_(True))
         return conditions
 
     def _places(

@@ -26,11 +26,12 @@ WORD = re.compile(r"[a-z0-9]+")
 FREE = re.compile(r"^\s*(free|no cost|no charge|gratis|sin costo)\b", re.IGNORECASE)
 WORD_COLUMNS = ("name_text", "category_text", "description_text", "description_es", "organization_name")
 DEFAULT_LANGUAGE = "en"  # a US listing that names no language is taken to be offered in English
-# The document's columns its text row repeats: what ranking, the facets, the place and the categories the words
-# name read (models.search_text).
+# The document's columns its text row repeats: what ranking, the facets, the filters, the place and the categories
+# the words name read (models.search_text).
 RANKED = (
     "id", "status", "top_category_codes", "language_codes", "assured_date",
     "service_id", "has_service_area", "area_codes", "latitude", "longitude", "category_codes",
+    "eligibility_codes", "minimum_age", "maximum_age", "free",
 )  # fmt: skip
 
 
