@@ -74,6 +74,7 @@ COMMON_MINIMUM = 50
 FEW = 20  # fewer listings than this with every word of a search, and a listing with any of them will do (``_found``)
 BM25_HALF = 10.0  # the bm25 score that counts as half relevant: strong matches score 10 to 20 on the seed region
 KM_PER_DEGREE = geo.EARTH_RADIUS_KM * math.pi / 180  # of latitude, on the sphere that haversine_km uses
+POINTS_REMEMBERED = 4096  # the polygons that cover this many points, on SQLite (``Polygons``)
 
 doc, words_table, category = models.search_document, models.search_text, models.search_category
 fts = table("search_fts", column("rowid", Integer))  # SQLite's FTS5 index of search_text
@@ -216,12 +217,15 @@ class SqliteText:
 class Polygons:
     """Every service-area polygon of a SQLite catalog, held in memory in a shapely STRtree and read again whenever
     ``service_area`` has changed since (its triggers count the changes in ``service_area_version``, migration 0007):
-    reading a metro's thousand polygons for every search cost more than the rest of a small search."""
+    reading a metro's thousand polygons for every search cost more than the rest of a small search. The polygons
+    that cover a point are remembered too, for POINTS_REMEMBERED points: most searches are from a ZIP code's centre,
+    and testing a metro's thousand polygons and listing their ids cost about a millisecond of each."""
 
     def __init__(self) -> None:
         self._version: int | None = None
         self._ids: list[str] = []  # as SQLite stores them
         self._tree = shapely.STRtree([])
+        self._covering: dict[tuple[float, float], list[str]] = {}
 
     async def covering(self, connection: AsyncConnection, latitude: float, longitude: float) -> list[str]:
         """The ids of the service areas whose polygon covers the point, as SQLite stores them."""
@@ -234,12 +238,17 @@ class Polygons:
             geometries = [area_geometry(row.geojson) for row in rows]
             shapely.prepare(geometries)
             self._ids, self._tree, self._version = [row.id for row in rows], shapely.STRtree(geometries), version
-        # The tree finds the polygons whose box holds the point; the prepared polygons then say which cover it (as
-        # the tree's own predicate, which prepares the point instead, it took 3.2 ms for a metro's thousand).
-        point = shapely.Point(longitude, latitude)
-        boxed = self._tree.query(point)
-        found = boxed[shapely.covers(self._tree.geometries.take(boxed), point)]
-        return [self._ids[index] for index in found]
+            self._covering = {}
+        if (longitude, latitude) not in self._covering:
+            if len(self._covering) >= POINTS_REMEMBERED:
+                self._covering = {}
+            # The tree finds the polygons whose box holds the point; the prepared polygons then say which cover it
+            # (as the tree's own predicate, which prepares the point instead, it took 3.2 ms for a metro's thousand).
+            point = shapely.Point(longitude, latitude)
+            boxed = self._tree.query(point)
+            found = boxed[shapely.covers(self._tree.geometries.take(boxed), point)]
+            self._covering[longitude, latitude] = [self._ids[index] for index in found]
+        return self._covering[longitude, latitude]
 
 
 class PostgresText:
