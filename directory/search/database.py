@@ -209,6 +209,10 @@ class SqliteText:
         search_coverage."""
         return source.c.key.in_(_covered_keys(codes))
 
+    def in_categories(self, source: Table, codes: Collection[str]) -> ColumnElement[bool]:
+        """The listing is in one of the categories: its key is one of theirs in search_category."""
+        return source.c.key.in_(_in_category_keys(codes))
+
     async def covering_polygons(self, connection: AsyncConnection, latitude: float, longitude: float) -> Any:
         covering = await self.polygons.covering(connection, latitude, longitude)
         return among_stored(models.service_area.c.id, covering) if covering else literal(False)
@@ -264,34 +268,47 @@ class PostgresText:
         place: Sequence[str] | None,
         categories: Collection[str],
     ) -> TextMatch:
-        """The texts with every word (``every``) or any of them, or in one of the ``categories`` the words name,
-        and, near a place, with one of its place codes (``places``): the GIN indexes of search_text answer the
-        words, the categories (a BitmapOr) and the place (a BitmapAnd) before a listing is read. The words alone made
+        """The texts with every word (``every``) or any of them, or in one of the ``categories`` the words name (or,
+        with no words, those chosen: ``DatabaseSearchEngine._plan``), and, near a place, with one of its place codes
+        (``places``): the GIN indexes of search_text answer the words, the categories (a BitmapOr) and the place (a
+        BitmapAnd) before a listing is read. The words alone made
         PostgreSQL read every listing in a metro, or every one with the words, to check the other (words near a ZIP
         at 100k services: 41k text rows probed for "peer support"). The categories' listings near the place were
         read first, each checked against its cell and the services whose area covers the place, then found again
         by key: 7-10 ms of a search near a metro ZIP (migration 0016). Read apart, they were checked against the
         texts with the words by an anti join, which read those again (or, misestimated, compared every pair: 700 ms
         for "i need food for my kids" near a ZIP)."""
-        # Each word in either language: "(en OR es) AND (en OR es)" when every word is required. Ranked by any of
-        # the words, whichever are required, as bm25 ranks on SQLite: ts_rank scores a text higher for an AND than
-        # for an OR of the same words, and 0 for a named listing without any of them.
-        per_word = [self._tsquery(term) for term in terms]
-        tsquery = any_word = per_word[0]
-        for word in per_word[1:]:
-            tsquery, any_word = tsquery.op("&&" if every else "||")(word), any_word.op("||")(word)
-        tsv: ColumnElement[Any] = literal_column("search_text.tsv")
-        condition: ColumnElement[bool] = tsv.op("@@")(tsquery)
+        found: list[ColumnElement[bool]] = []
+        relevance: ColumnElement[float] = literal(0.0)
+        if terms:
+            # Each word in either language: "(en OR es) AND (en OR es)" when every word is required. Ranked by any
+            # of the words, whichever are required, as bm25 ranks on SQLite: ts_rank scores a text higher for an AND
+            # than for an OR of the same words, and 0 for a named listing without any of them.
+            per_word = [self._tsquery(term) for term in terms]
+            tsquery = any_word = per_word[0]
+            for word in per_word[1:]:
+                tsquery, any_word = tsquery.op("&&" if every else "||")(word), any_word.op("||")(word)
+            tsv: ColumnElement[Any] = literal_column("search_text.tsv")
+            found.append(tsv.op("@@")(tsquery))
+            # ts_rank (how often the words occur, by field weight) rather than ts_rank_cd (how close together): the
+            # cover density cost 8 us a listing against 1.3, 180 ms for a word found in 27k listings, and ranked the
+            # seed region's judged searches no better (NDCG@10 0.874 with it, 0.876 without).
+            relevance = func.ts_rank(tsv, any_word, 32)
         if categories:
-            # The expressions of ix_search_text_category and ix_search_text_place, word for word, for the planner.
-            condition = or_(condition, _overlaps(words_table.c.category_codes, sorted(categories)))
+            found.append(self.in_categories(words_table, categories))
+        condition = or_(*found)
         if place is not None:
+            # The expression of ix_search_text_place, word for word, for the planner.
             condition = and_(condition, _overlaps(words_table.c.place_codes, place))
-        # ts_rank (how often the words occur, by field weight) rather than ts_rank_cd (how close together): the
-        # cover density cost 8 us a listing against 1.3, 180 ms for a word found in 27k listings, and ranked the
-        # seed region's judged searches no better (NDCG@10 0.874 with it, 0.876 without).
-        relevance = func.ts_rank(tsv, any_word, 32)
         return TextMatch(words_table, words_table.c.key, condition, relevance)
+
+    def in_categories(self, source: Table, codes: Collection[str]) -> ColumnElement[bool]:
+        """The listing (its document or text row) is in one of the categories: a text row's codes through their GIN
+        index (ix_search_text_category, migration 0016, the expression word for word), a document's key among the
+        categories' in search_category."""
+        if source is words_table:
+            return _overlaps(words_table.c.category_codes, sorted(codes))
+        return source.c.key.in_(_in_category_keys(codes))
 
     async def documents_with(self, connection: AsyncConnection, term: str, documents: int) -> int:
         """Estimated from the share of the texts that hold the word's English or Spanish stem, as ANALYZE records
@@ -632,7 +649,15 @@ class DatabaseSearchEngine:
         covering = await self._covering_services(connection, query, read_first=by_place)
         words, either = await self._words(connection, analysis.terms)
         every, place = not (either and loose), self._place_codes(query)
-        match = await self.dialect.text_match(connection, words, every, place, analysis.categories) if words else None
+        match = None
+        if words:
+            match = await self.dialect.text_match(connection, words, every, place, analysis.categories)
+        elif query.categories and self.dialect.ranks_texts_alone:
+            # The chosen categories' texts near the place, through the text rows' indexes as for words: a top-level
+            # category has thousands of listings nationwide ("food": 11k at 100k services), each of which was
+            # looked up in the documents and tested against the place (a category near a ZIP, database time of the
+            # bench's 45, shortest of three alternated with the code before: 767 -> 574 ms, p95 40 -> 20 ms).
+            match = await self.dialect.text_match(connection, [], True, place, query.categories)
         serving = self._places(query, covering)
         narrowing = self._narrowing(analysis, match)
         filters = [*self._status(doc, query), *self._filters(connection, query)]
@@ -688,7 +713,7 @@ class DatabaseSearchEngine:
         """The filters besides the status, on the documents or the texts (``source``)."""
         conditions: list[ColumnElement[bool]] = []
         if query.categories:
-            conditions.append(source.c.key.in_(_in_category_keys(query.categories)))
+            conditions.append(self.dialect.in_categories(source, query.categories))
         if query.term_ids:
             attribute = models.attribute
             tagged = select(attribute.c.link_id).where(
