@@ -83,10 +83,10 @@ area_version = table("service_area_version", column("version", Integer))  # SQLi
 
 @dataclass(frozen=True)
 class TextMatch:
-    """How one search's words match: the text index (``source``, its document ``key`` column), the ``condition``
-    that finds the documents with the words, and their ``relevance`` from 0 to 1: on SQLite bm25, read from the index
-    for each listing the search statement keeps (those that pass the filters), on PostgreSQL ts_rank, computed as
-    the texts are read."""
+    """How one search's words (or, on PostgreSQL, chosen categories) match: the text index (``source``, its document
+    ``key`` column), the ``condition`` that finds the documents with the words, and their ``relevance`` from 0 to 1:
+    on SQLite bm25, read from the index for each listing the search statement keeps (those that pass the filters), on
+    PostgreSQL ts_rank, computed as the texts are read."""
 
     source: FromClause
     key: ColumnElement[int]
@@ -159,15 +159,14 @@ class SqliteText:
         place: Sequence[str] | None,
         categories: Collection[str],
     ) -> TextMatch:
-        """The texts with every word (``every``) or any of them; with every word and ``categories`` named, any word
-        will do in the listings of those: the texts with any word as the index streams their rowids, each checked
-        against the keys of the texts with every word and of the categories' listings, each read once into a
-        temporary index. The rowid
-        is written ``+rowid`` there, which SQLite does not look up through an index: it would answer an OR of rowid
-        lookups one at a time, leaving the text index's MATCH no way to be read (an error). The categories'
-        listings without any of the words are read apart (``DatabaseSearchEngine._matching``). The place is left to
-        the filters (``places_apart``): in the text index, bm25 would count the listings of every place code for
-        every search, tens of thousands each."""
+        """The texts with every word (``every``) or any of them; with every word and ``categories`` named, any word will
+        do in the listings of those: the texts with any word as the index streams their rowids, each checked against the
+        keys of the texts with every word and of the categories' listings, each read once into a temporary index. The
+        rowid is written ``+rowid`` there, which SQLite does not look up through an index: it would answer an OR of
+        rowid lookups one at a time, leaving the text index's MATCH no way to be read (an error). The categories'
+        listings without any of the words are read apart (``DatabaseSearchEngine._matching``). The place is left to the
+        filters (``places_apart``): in the text index, bm25 would count the listings of every place code for every
+        search, tens of thousands each."""
         rank: ColumnElement[float] = -literal_column("bm25(search_fts, 10.0, 3.0, 5.0, 1.0, 1.0, 1.0)")
         every_word, any_word = (
             _fts_match(operator.join(f'"{term}"' for term in terms)) for operator in (" AND ", " OR ")
@@ -271,13 +270,12 @@ class PostgresText:
         """The texts with every word (``every``) or any of them, or in one of the ``categories`` the words name (or,
         with no words, those chosen: ``DatabaseSearchEngine._plan``), and, near a place, with one of its place codes
         (``places``): the GIN indexes of search_text answer the words, the categories (a BitmapOr) and the place (a
-        BitmapAnd) before a listing is read. The words alone made
-        PostgreSQL read every listing in a metro, or every one with the words, to check the other (words near a ZIP
-        at 100k services: 41k text rows probed for "peer support"). The categories' listings near the place were
-        read first, each checked against its cell and the services whose area covers the place, then found again
-        by key: 7-10 ms of a search near a metro ZIP (migration 0016). Read apart, they were checked against the
-        texts with the words by an anti join, which read those again (or, misestimated, compared every pair: 700 ms
-        for "i need food for my kids" near a ZIP)."""
+        BitmapAnd) before a listing is read. The words alone made PostgreSQL read every listing in a metro, or every one
+        with the words, to check the other (words near a ZIP at 100k services: 41k text rows probed for "peer support").
+        The categories' listings near the place were read first, each checked against its cell and the services whose
+        area covers the place, then found again by key: 7-10 ms of a search near a metro ZIP (migration 0016). Read
+        apart, they were checked against the texts with the words by an anti join, which read those again (or,
+        misestimated, compared every pair: 700 ms for "i need food for my kids" near a ZIP)."""
         found: list[ColumnElement[bool]] = []
         relevance: ColumnElement[float] = literal(0.0)
         if terms:
@@ -359,10 +357,10 @@ class PostgresText:
     # union of the three read the listings once for each (filters around a point: p50 137 -> 196 ms).
     places_apart = False
 
-    # A search with words reads the texts alone, which repeat what ranking, the facets, the filters and the place
-    # read (migrations 0013, 0015 and 0017): joined to their documents, every one of the 133k documents was hashed,
-    # about 130 of 340 ms for "safe house" (25k listings) at 100k services; near a place, each text was looked up in
-    # the documents' primary key, 26 of 52 ms for "home care" near a Seattle ZIP (7k).
+    # A search with words, or for chosen categories, reads the texts alone, which repeat what ranking, the facets,
+    # the filters and the place read (migrations 0013, 0015 and 0017): joined to their documents, every one of the
+    # 133k documents was hashed, about 130 of 340 ms for "safe house" (25k listings) at 100k services; near a place,
+    # each text was looked up in the documents' primary key, 26 of 52 ms for "home care" near a Seattle ZIP (7k).
     ranks_texts_alone = True
 
     def covered_by(self, codes: Sequence[str], source: Table = doc) -> ColumnElement[bool]:
