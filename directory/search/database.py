@@ -575,7 +575,7 @@ class DatabaseSearchEngine:
         if not categories:
             return words.add_columns(*listings(relevance, literal(0.0), source))
         # Every listing of the categories: the listings the words match already serve the place.
-        in_category = source.c.key.in_(_in_category_keys(categories))
+        in_category = self.dialect.in_categories(source, categories)
         words = words.add_columns(*listings(relevance, case((in_category, 1.0), else_=0.0), source))
         if match.any_word is None:
             return words
