@@ -193,9 +193,9 @@ search_text = Table(
     # beside the words (migration 0010).
     Column("place_codes", Text(), nullable=False),
     # What ranking, the facets, the filters and the place read of the listing, as in search_document: PostgreSQL
-    # answers a search with words from this table alone (migrations 0013, 0015 and 0017,
+    # answers a search with words from this table alone (migrations 0013 and 0015,
     # ``PostgresText.ranks_texts_alone``), and finds the listings of the categories the words name through an index
-    # on their codes beside those of the words and the place (migration 0016).
+    # on their codes beside those of the words and the place (migration 0015).
     Column("category_codes", Text(), nullable=False),
     Column("id", Uuid(), nullable=False),
     Column("status", String(32), nullable=False),

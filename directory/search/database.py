@@ -273,7 +273,7 @@ class PostgresText:
         BitmapAnd) before a listing is read. The words alone made PostgreSQL read every listing in a metro, or every one
         with the words, to check the other (words near a ZIP at 100k services: 41k text rows probed for "peer support").
         The categories' listings near the place were read first, each checked against its cell and the services whose
-        area covers the place, then found again by key: 7-10 ms of a search near a metro ZIP (migration 0016). Read
+        area covers the place, then found again by key: 7-10 ms of a search near a metro ZIP (migration 0015). Read
         apart, they were checked against the texts with the words by an anti join, which read those again (or,
         misestimated, compared every pair: 700 ms for "i need food for my kids" near a ZIP)."""
         found: list[ColumnElement[bool]] = []
@@ -302,7 +302,7 @@ class PostgresText:
 
     def in_categories(self, source: Table, codes: Collection[str]) -> ColumnElement[bool]:
         """The listing (its document or text row) is in one of the categories: a text row's codes through their GIN
-        index (ix_search_text_category, migration 0016, the expression word for word), a document's key among the
+        index (ix_search_text_category, migration 0015, the expression word for word), a document's key among the
         categories' in search_category."""
         if source is words_table:
             return _overlaps(words_table.c.category_codes, sorted(codes))
@@ -358,7 +358,7 @@ class PostgresText:
     places_apart = False
 
     # A search with words, or for chosen categories, reads the texts alone, which repeat what ranking, the facets,
-    # the filters and the place read (migrations 0013, 0015 and 0017): joined to their documents, every one of the
+    # the filters and the place read (migrations 0013 and 0015): joined to their documents, every one of the
     # 133k documents was hashed, about 130 of 340 ms for "safe house" (25k listings) at 100k services; near a place,
     # each text was looked up in the documents' primary key, 26 of 52 ms for "home care" near a Seattle ZIP (7k).
     ranks_texts_alone = True

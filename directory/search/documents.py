@@ -28,7 +28,7 @@ WORD_COLUMNS = ("name_text", "category_text", "description_text", "description_e
 DEFAULT_LANGUAGE = "en"  # a US listing that names no language is taken to be offered in English
 # The document's columns its text row repeats: what ranking, the facets, the filters, the place and the categories
 # the words name read (models.search_text).
-RANKED = (
+REPEATED = (
     "id", "status", "top_category_codes", "language_codes", "assured_date",
     "service_id", "has_service_area", "area_codes", "latitude", "longitude", "category_codes",
     "eligibility_codes", "minimum_age", "maximum_age", "free",
@@ -196,8 +196,8 @@ class DocumentWriter:
                 place_codes = places.document_codes(
                     document["latitude"], document["longitude"], covered[service.id], polygon_bounds[service.id]
                 )
-                ranked = {name: document[name] for name in RANKED}
-                texts[document_id] = {**text, **ranked, "place_codes": place_codes}
+                repeated = {name: document[name] for name in REPEATED}
+                texts[document_id] = {**text, **repeated, "place_codes": place_codes}
                 described[document_id] = facts.Facts(
                     name=service.name,
                     name_es=service.name_es,

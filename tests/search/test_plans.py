@@ -92,7 +92,7 @@ def test_words_are_found_through_the_text_index_and_joined_to_their_listings(
         assert "Bitmap Index Scan on ix_search_text_place" in plan, plan
         assert "ix_search_text_tsv" in plan or "(tsv @@" in plan, plan
         # "food pantry" names a category: its listings' texts are found through their category codes' index in the
-        # same scan (migration 0016), not read apart and checked against the texts with the words.
+        # same scan (migration 0015), not read apart and checked against the texts with the words.
         assert "Bitmap Index Scan on ix_search_text_category" in plan, plan
         assert "Anti Join" not in plan, plan
 
