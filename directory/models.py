@@ -133,7 +133,8 @@ search_document = Table(
     Column("location_id", Uuid(), index=True),
     Column("organization_id", Uuid(), index=True),
     Column("category_codes", Text(), nullable=False),
-    Column("top_category_codes", Text(), nullable=False),  # the top categories alone: what the facets count
+    # What the facets count: the top categories, then the languages ("food housing|en es"; documents.facet_codes).
+    Column("facet_codes", Text(), nullable=False),
     Column("eligibility_codes", Text(), nullable=False),
     Column("language_codes", Text(), nullable=False),
     # Not indexed: nearly every listing is active, and an index on it would look selective to SQLite's planner,
@@ -199,7 +200,7 @@ search_text = Table(
     Column("category_codes", Text(), nullable=False),
     Column("id", Uuid(), nullable=False),
     Column("status", String(32), nullable=False),
-    Column("top_category_codes", Text(), nullable=False),
+    Column("facet_codes", Text(), nullable=False),
     Column("language_codes", Text(), nullable=False),
     Column("assured_date", Text()),
     Column("service_id", Uuid(), nullable=False),

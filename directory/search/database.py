@@ -9,9 +9,9 @@ every other filter on those alone, in SQL; the filters are strict. Ranking blend
 categories the words point to, distance and how recently the listing was verified. Weekly opening hours are spans
 the database tests; other hours are evaluated in Python for the listings that otherwise match (``opening``)."""
 
+import functools
 import math
 import time
-from collections import Counter
 from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -52,6 +52,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from directory import geo, models
 from directory.search import opening, places
+from directory.search.documents import split_facet_codes
 from directory.search.query import Analysis, SearchQuery, SearchResult, Synonyms, analyse, synonyms
 from directory.search.results import (
     GENDERS,
@@ -213,25 +214,25 @@ class SqliteText:
         return source.c.key.in_(_in_category_keys(codes))
 
     async def covering_polygons(self, connection: AsyncConnection, latitude: float, longitude: float) -> Any:
-        covering = await self.polygons.covering(connection, latitude, longitude)
-        return among_stored(models.service_area.c.id, covering) if covering else literal(False)
+        return await self.polygons.covering(connection, latitude, longitude)
 
 
 class Polygons:
     """Every service-area polygon of a SQLite catalog, held in memory in a shapely STRtree and read again whenever
     ``service_area`` has changed since (its triggers count the changes in ``service_area_version``, migration 0007):
-    reading a metro's thousand polygons for every search cost more than the rest of a small search. The polygons
-    that cover a point are remembered too, for POINTS_REMEMBERED points: most searches are from a ZIP code's centre,
-    and testing a metro's thousand polygons and listing their ids cost about a millisecond of each."""
+    reading a metro's thousand polygons for every search cost more than the rest of a small search. The condition
+    naming the polygons that cover a point is remembered too, for POINTS_REMEMBERED points: most searches are from a
+    ZIP code's centre, and testing a metro's thousand polygons, listing their ids and writing the condition cost 2-3
+    ms of each (of Python's, on a machine where a search's own part is about 25)."""
 
     def __init__(self) -> None:
         self._version: int | None = None
         self._ids: list[str] = []  # as SQLite stores them
         self._tree = shapely.STRtree([])
-        self._covering: dict[tuple[float, float], list[str]] = {}
+        self._covering: dict[tuple[float, float], ColumnElement[bool]] = {}
 
-    async def covering(self, connection: AsyncConnection, latitude: float, longitude: float) -> list[str]:
-        """The ids of the service areas whose polygon covers the point, as SQLite stores them."""
+    async def covering(self, connection: AsyncConnection, latitude: float, longitude: float) -> ColumnElement[bool]:
+        """The condition that a service area is one whose polygon covers the point."""
         version = (await connection.execute(select(area_version.c.version))).scalar_one()
         if version != self._version:
             area = models.service_area
@@ -250,7 +251,8 @@ class Polygons:
             point = shapely.Point(longitude, latitude)
             boxed = self._tree.query(point)
             found = boxed[shapely.covers(self._tree.geometries.take(boxed), point)]
-            self._covering[longitude, latitude] = [self._ids[index] for index in found]
+            ids = [self._ids[index] for index in found]
+            self._covering[longitude, latitude] = among_stored(models.service_area.c.id, ids) if ids else literal(False)
         return self._covering[longitude, latitude]
 
 
@@ -457,43 +459,39 @@ class DatabaseSearchEngine:
 
             plan, rows = await self._found(connection, query, page_and_facets, listings)
             page = sorted((row for row in rows if row.position is not None), key=lambda row: row.position)
-            # The groups are distinct pairs (hundreds for a search of thousands of listings), their top categories
-            # and languages apart far fewer: each is split into codes once.
-            by_categories: Counter[str] = Counter()
-            by_languages: Counter[str] = Counter()
-            for row in rows:
-                if row.position is None:
-                    by_categories[row.top_category_codes] += row.listings
-                    by_languages[row.language_codes] += row.listings
+            # Hundreds of groups for a search of thousands of listings, each split into its codes once.
+            groups = [(split_facet_codes(row.facet_codes), row.listings) for row in rows if row.position is None]
             at = query.open_at or datetime.now(UTC)
             hits = await build_hits(connection, page, plan.analysis, at, self.default_timezone)
             facets = count_facets(
-                ((codes.split(), count) for codes, count in by_categories.items()),
-                ((codes.split(), count) for codes, count in by_languages.items()),
+                ((categories, count) for (categories, _), count in groups),
+                ((languages, count) for (_, languages), count in groups),
                 self.top_categories,
             )
-            return page_of(query, by_categories.total(), hits, facets, plan.analysis)
+            return page_of(query, sum(count for _, count in groups), hits, facets, plan.analysis)
 
     def _page_and_facets(self, plan: Plan, query: SearchQuery, offset: int) -> CompoundSelect[Any]:
         """One statement for the page and the facets, so that the matches are found and scored once: the page's
-        rows (with their ``position``), then the matches grouped by their (few distinct) top categories and
-        languages, with how many ``listings`` each group holds (``position`` null)."""
+        rows (with their ``position``), then the matches grouped by what the facets count (``facet_codes``: few
+        distinct values), with how many ``listings`` each group holds (``position`` null)."""
         point = None if query.latitude is None or query.longitude is None else (query.latitude, query.longitude)
 
         # What ranking and the facets read of a match, no more: SQLite then answers a search near a point from an
         # index alone (ix_search_document_place, migration 0009); the page's listings are read by key afterwards.
         # Each part of the search says how its listings match; the score is written once, over all of them.
+        @functools.cache  # once for the parts of a search read apart (``places_apart``)
+        def distance(source: Table) -> ColumnElement[Any]:
+            return literal(None) if point is None else distance_km(*point, source)
+
         def listings(relevance: Any, in_category: Any, source: Table = doc) -> list[ColumnElement[Any]]:
-            distance = literal(None) if point is None else distance_km(*point, source)
             return [
                 source.c.key,
                 source.c.id,
-                source.c.top_category_codes,
-                source.c.language_codes,
+                source.c.facet_codes,
                 source.c.assured_date,
                 relevance.label("relevance"),
                 in_category.label("in_category"),
-                distance.label("distance_km"),
+                distance(source).label("distance_km"),
             ]
 
         found: Select[Any] | CompoundSelect[Any]
@@ -517,8 +515,7 @@ class DatabaseSearchEngine:
         scored = select(
             matched.c.key,
             matched.c.id,
-            matched.c.top_category_codes,
-            matched.c.language_codes,
+            matched.c.facet_codes,
             self._score(matched, located=point is not None).label("score"),
             matched.c.distance_km,
         )
@@ -533,8 +530,7 @@ class DatabaseSearchEngine:
                 doc.c.service_at_location_id,
                 doc.c.location_id,
                 doc.c.category_codes,
-                page.c.top_category_codes,
-                page.c.language_codes,
+                page.c.facet_codes,
                 page.c.score,
                 page.c.distance_km,
                 func.row_number().over(order_by=page_order).label("position"),
@@ -543,13 +539,12 @@ class DatabaseSearchEngine:
             select(
                 *(null().label(name) for name in ("id", "service_id", "service_at_location_id", "location_id")),
                 null().label("category_codes"),
-                matches.c.top_category_codes,
-                matches.c.language_codes,
+                matches.c.facet_codes,
                 null().label("score"),
                 null().label("distance_km"),
                 null().label("position"),
                 func.count().label("listings"),
-            ).group_by(matches.c.top_category_codes, matches.c.language_codes),
+            ).group_by(matches.c.facet_codes),
         )
 
     def _matching(

@@ -29,7 +29,7 @@ DEFAULT_LANGUAGE = "en"  # a US listing that names no language is taken to be of
 # The document's columns its text row repeats: what ranking, the facets, the filters, the place and the categories
 # the words name read (models.search_text).
 REPEATED = (
-    "id", "status", "top_category_codes", "language_codes", "assured_date",
+    "id", "status", "facet_codes", "language_codes", "assured_date",
     "service_id", "has_service_area", "area_codes", "latitude", "longitude", "category_codes",
     "eligibility_codes", "minimum_age", "maximum_age", "free",
 )  # fmt: skip
@@ -61,6 +61,19 @@ def language_code(code: str) -> str:
 
 def _join(*parts: Any) -> str:
     return " ".join(str(p) for p in parts if p)
+
+
+def facet_codes(top_categories: Iterable[str], languages: Iterable[str]) -> str:
+    """What the facets count of a listing, in one column: its top categories, then its languages ("food housing|en
+    es"). A search groups its matches by this one value: by the two apart, SQLite compared two strings at every step
+    of sorting the matches (about a sixth of a search that weighs 30k listings)."""
+    return f"{' '.join(sorted(set(top_categories)))}|{' '.join(sorted(set(languages)))}"
+
+
+def split_facet_codes(codes: str) -> tuple[list[str], list[str]]:
+    """The top categories and the languages of ``facet_codes``."""
+    categories, languages = codes.split("|")
+    return categories.split(), languages.split()
 
 
 def _codes(codes: Iterable[str]) -> str:
@@ -175,6 +188,7 @@ class DocumentWriter:
         documents, texts, described = [], {}, {}
         for service in services:
             base, text = _document_fields(service, terms[service.id], self.vocabularies)
+            top_categories = [code for code in base["category_codes"].split() if "." not in code]
             text["organization_name"] = organizations.get(service.organization_id)
             base["free"] = service.id in free or bool(FREE.match(service.fees_description or ""))
             base["has_service_area"] = service.id in bounded
@@ -189,6 +203,7 @@ class DocumentWriter:
                     "service_at_location_id": at_location.id if at_location else None,
                     "location_id": location.id if location else None,
                     "language_codes": _codes(offered or {DEFAULT_LANGUAGE}),
+                    "facet_codes": facet_codes(top_categories, offered or {DEFAULT_LANGUAGE}),
                     "latitude": location.latitude if location else None,
                     "longitude": location.longitude if location else None,
                 }
@@ -301,7 +316,6 @@ def _document_fields(
         "service_id": service.id,
         "organization_id": service.organization_id,
         "category_codes": _codes(categories),
-        "top_category_codes": _codes(code for code in categories if "." not in code),
         "eligibility_codes": _codes(eligibility),
         "status": service.status,
         "minimum_age": service.minimum_age,
