@@ -104,8 +104,9 @@ async def build_hits(
     connection: AsyncConnection, rows: Sequence[Ranked], analysis: Analysis, at: datetime, default_timezone: str
 ) -> list[Hit]:
     """The page's listings described from their documents and facts (``search_facts``): names, organization,
-    address, and open or not at ``at`` as the "open at" filter decides it. The few listings with dated hours are
-    evaluated here, in Python, rather than found by another statement; the texts are read only when there are
+    address, and open or not at ``at`` as the "open at" filter decides it. The page's few listings are tested here,
+    in Python, rather than by more statements and conditions: their weekly spans as the filter tests them
+    (``opening.open_in_spans``), their dated hours from their schedules. The texts are read only when there are
     words to report (``_matched``)."""
     if not rows:
         return []
@@ -120,7 +121,7 @@ async def build_hits(
             doc.c.hours,
             doc.c.category_codes,
             fact.c.facts,
-            (await opening.open_weekly(connection, at, default_timezone)).label("open_weekly"),
+            opening.weekly_spans(doc.c.key).label("spans"),
             *texts,
         )
         .join(fact, fact.c.key == doc.c.key)
@@ -142,7 +143,7 @@ async def build_hits(
         if document.hours == opening.DATED:
             open_now = row.id in open_dated
         elif document.hours is not None:
-            open_now = bool(document.open_weekly)
+            open_now = opening.open_in_spans(document.spans, at, default_timezone)
         hits.append(
             Hit(
                 service_id=row.service_id,
