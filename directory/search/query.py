@@ -5,7 +5,6 @@ corrected against the index vocabulary) and the categories that lay words and sy
 SNAP, "un albergue" is a shelter). Engines differ only in how they match and rank.
 """
 
-import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
@@ -19,10 +18,9 @@ from rapidfuzz import fuzz, process
 from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from directory.search.documents import fold
+from directory.search.documents import WORD, fold
 
 SYNONYMS_FILE = Path(__file__).resolve().parents[2] / "seed_data" / "synonyms.yaml"
-WORD = re.compile(r"[a-z0-9]+")
 # Words that carry no search meaning in English or Spanish requests for help ("i need a bed tonight").
 STOP_WORDS = frozenset(
     [
