@@ -411,7 +411,9 @@ class CommonWords:
 class Plan:
     """What a search asks of the database: its words, how they match, the categories they name, the condition that
     narrows the search through an index, the filters checked on the listings it narrows to, and the ways a listing
-    can serve the searcher's place (``places``; none when no place is given), any one of which will do."""
+    can serve the searcher's place (``places``; none when no place is given), any one of which will do. The three
+    are conditions on the documents, which a plan whose caller reads the texts alone leaves unwritten
+    (``documents`` false)."""
 
     analysis: Analysis
     match: TextMatch | None
@@ -423,6 +425,7 @@ class Plan:
     texts_only: list[ColumnElement[bool]] | None
     loosens: bool = False  # the words are all required, and a listing with any of them would do (``_found``)
     open: ColumnElement[bool] | None = None  # open at the time asked for
+    documents: bool = True  # the conditions on the documents are written
 
     @property
     def served(self) -> list[ColumnElement[bool]]:
@@ -430,6 +433,8 @@ class Plan:
 
     @property
     def conditions(self) -> list[ColumnElement[bool]]:
+        if not self.documents:
+            raise ValueError("this plan reads the texts alone: its conditions on the documents are not written")
         return [*self.narrowing, *self.filters, *self.served, *([] if self.open is None else [self.open])]
 
 
@@ -457,7 +462,7 @@ class DatabaseSearchEngine:
             def listings(rows: Sequence[Row[Any]]) -> int:
                 return sum(row.listings for row in rows if row.position is None)
 
-            plan, rows = await self._found(connection, query, page_and_facets, listings)
+            plan, rows = await self._found(connection, query, page_and_facets, listings, documents=False)
             page = sorted((row for row in rows if row.position is not None), key=lambda row: row.position)
             # Hundreds of groups for a search of thousands of listings, each split into its codes once.
             groups = [(split_facet_codes(row.facet_codes), row.listings) for row in rows if row.position is None]
@@ -604,6 +609,7 @@ class DatabaseSearchEngine:
         query: SearchQuery,
         read: Callable[[Plan], Awaitable[Sequence[Row[Any]]]],
         listings: Callable[[Sequence[Row[Any]]], int],
+        documents: bool = True,
     ) -> tuple[Plan, Sequence[Row[Any]]]:
         """What ``read`` finds for the search (and how many ``listings`` that is) with every distinctive word of the
         search required, except in the listings of the categories the words name (any will do there); when that
@@ -612,11 +618,12 @@ class DatabaseSearchEngine:
         both), most of them about something else. Ranking is by any of the words either way, and a listing with
         every word ranks first among those with any anyway, so the seed region's judged searches rank as before;
         the looser search still finds the few where the words together are rare. (Meilisearch's ``last`` matching
-        strategy also starts from every word.)"""
-        plan = await self._plan(connection, query)
+        strategy also starts from every word.) ``documents``: whether ``read`` reads the plan's conditions on the
+        documents (``Plan.documents``)."""
+        plan = await self._plan(connection, query, documents=documents)
         rows = await read(plan)
         if plan.loosens and listings(rows) < FEW:
-            plan = await self._plan(connection, query, loose=True)
+            plan = await self._plan(connection, query, loose=True, documents=documents)
             rows = await read(plan)
         return plan, rows
 
@@ -633,13 +640,17 @@ class DatabaseSearchEngine:
         return set(found.scalars())
 
     async def _plan(
-        self, connection: AsyncConnection, query: SearchQuery, narrowed: bool = False, loose: bool = False
+        self,
+        connection: AsyncConnection,
+        query: SearchQuery,
+        narrowed: bool = False,
+        loose: bool = False,
+        documents: bool = True,
     ) -> Plan:
         """What the search asks; ``narrowed`` when the caller starts from listings of its own; ``loose`` when a
-        listing with any of the distinctive words will do (``_words``)."""
+        listing with any of the distinctive words will do (``_words``); ``documents`` unless the caller reads the
+        texts alone when they answer (``Plan.documents``)."""
         analysis = analyse(query.text, await self.vocabulary.known(connection), self.lay_words)
-        by_place = not narrowed and not analysis.terms and not query.categories
-        covering = await self._covering_services(connection, query, read_first=by_place)
         words, either = await self._words(connection, analysis.terms)
         every, place = not (either and loose), self._place_codes(query)
         match = None
@@ -651,9 +662,7 @@ class DatabaseSearchEngine:
             # looked up in the documents and tested against the place (a category near a ZIP, database time of the
             # bench's 45, shortest of three alternated with the code before: 767 -> 574 ms, p95 40 -> 20 ms).
             match = await self.dialect.text_match(connection, [], True, place, query.categories)
-        serving = self._places(query, covering)
-        narrowing = self._narrowing(analysis, match)
-        filters = [*self._status(doc, query), *self._filters(connection, query)]
+        loosens = either and not loose
         texts_only = None
         if self.dialect.ranks_texts_alone and match is not None:
             on_texts = await self._covering_services(connection, query, read_first=False, source=words_table)
@@ -662,7 +671,16 @@ class DatabaseSearchEngine:
                 *self._filters(connection, query, words_table),
                 *served(self._places(query, on_texts, words_table)),
             ]
-        plan = Plan(analysis, match, narrowing, filters, serving, texts_only, loosens=either and not loose)
+            if not documents and query.open_at is None:
+                # Written for nothing, the conditions on the documents were about 2 ms of Python's part of a search
+                # with words on PostgreSQL (the covering services and the place's three ways, twice).
+                return Plan(analysis, match, [], [], [], texts_only, loosens, documents=False)
+        by_place = not narrowed and not analysis.terms and not query.categories
+        covering = await self._covering_services(connection, query, read_first=by_place)
+        serving = self._places(query, covering)
+        narrowing = self._narrowing(analysis, match)
+        filters = [*self._status(doc, query), *self._filters(connection, query)]
+        plan = Plan(analysis, match, narrowing, filters, serving, texts_only, loosens)
         if query.open_at is None:
             return plan
         open_then = await opening.open_at(connection, query.open_at, self.default_timezone, plan.conditions)
