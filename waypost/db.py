@@ -64,8 +64,14 @@ def _haversine_km(lat1: float | None, lon1: float | None, lat2: float | None, lo
 # more than a sequential one (the default random_page_cost of 4 makes the planner read whole tables instead). No
 # parallel workers: the application answers many small requests at once on a few cores, where a worker serves one
 # query at the others' cost, and the planner chose parallel scans of a whole table over the indexes that find the
-# few rows wanted (searches at 100k services: p95 130 -> 88 ms).
-POSTGRES_SESSION = "-c jit=off -c work_mem=32MB -c random_page_cost=1.1 -c max_parallel_workers_per_gather=0"
+# few rows wanted (searches at 100k services: p95 130 -> 88 ms). Every statement planned for its own values: psycopg
+# prepares a statement run five times on a connection, and PostgreSQL may then keep one generic plan for it, blind
+# to how many listings a word, a category or a place holds, which decide a search's best plan (the bench mix at
+# 100k services, two runs each alternated: database and Python time together 17.9 / 19.1 -> 16.8 / 17.3 s).
+POSTGRES_SESSION = (
+    "-c jit=off -c work_mem=32MB -c random_page_cost=1.1 -c max_parallel_workers_per_gather=0"
+    " -c plan_cache_mode=force_custom_plan"
+)
 
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
