@@ -75,7 +75,9 @@ COMMON_MINIMUM = 50
 FEW = 20  # fewer listings than this with every word of a search, and a listing with any of them will do (``_found``)
 BM25_HALF = 10.0  # the bm25 score that counts as half relevant: strong matches score 10 to 20 on the seed region
 KM_PER_DEGREE = geo.EARTH_RADIUS_KM * math.pi / 180  # of latitude, on the sphere that haversine_km uses
-POINTS_REMEMBERED = 4096  # the polygons that cover this many points, on SQLite (``Polygons``)
+# The polygons that cover this many points, on SQLite (``Polygons``): each condition holds its polygons' ids as JSON,
+# up to about 40 kB for a metro's thousand, so at most about 40 MB.
+POINTS_REMEMBERED = 1024
 
 doc, words_table, category = models.search_document, models.search_text, models.search_category
 fts = table("search_fts", column("rowid", Integer))  # SQLite's FTS5 index of search_text
@@ -222,8 +224,8 @@ class Polygons:
     ``service_area`` has changed since (its triggers count the changes in ``service_area_version``, migration 0007):
     reading a metro's thousand polygons for every search cost more than the rest of a small search. The condition
     naming the polygons that cover a point is remembered too, for POINTS_REMEMBERED points: most searches are from a
-    ZIP code's centre, and testing a metro's thousand polygons, listing their ids and writing the condition cost 2-3
-    ms of each (of Python's, on a machine where a search's own part is about 25)."""
+    ZIP code's centre, and testing a metro's thousand polygons, listing their ids and writing the condition was 2-3
+    ms of Python's part of each (about 25 ms on the thirteenth session's machine)."""
 
     def __init__(self) -> None:
         self._version: int | None = None
