@@ -24,7 +24,7 @@ from waypost.db import among, bulk_insert
 
 WORD_CHARACTER = "[a-z0-9]"  # of folded text (``fold``)
 WORD = re.compile(f"{WORD_CHARACTER}+")
-MAX_WORD = 64  # longer runs of letters and digits are not words (``words``)
+MIN_WORD, MAX_WORD = 3, 64  # shorter or longer runs of letters and digits are not words (``words``)
 FREE = re.compile(r"^\s*(free|no cost|no charge|gratis|sin costo)\b", re.IGNORECASE)
 WORD_COLUMNS = ("name_text", "category_text", "description_text", "description_es", "organization_name")
 DEFAULT_LANGUAGE = "en"  # a US listing that names no language is taken to be offered in English
@@ -61,7 +61,7 @@ def fold(text: str) -> str:
 
 
 def words(text: str) -> set[str]:
-    return {w for w in WORD.findall(fold(text)) if 3 <= len(w) <= MAX_WORD}
+    return {w for w in WORD.findall(fold(text)) if MIN_WORD <= len(w) <= MAX_WORD}
 
 
 def language_code(code: str) -> str:
@@ -80,12 +80,13 @@ def _join(*parts: Any) -> str:
     return " ".join(str(p) for p in parts if p)
 
 
-def facet_codes(top_categories: Iterable[str], languages: Iterable[str]) -> str:
-    """What the facets count of a listing, in one column: its top categories, then its languages ("food housing|en
-    es"). A search groups its matches by this one value: by the two apart, SQLite compared two strings at every step
-    of sorting the matches (about a sixth of the instructions of a search that weighs 30k listings, migration
-    0016)."""
-    return f"{' '.join(sorted(set(top_categories)))}|{' '.join(sorted(set(languages)))}"
+def facet_codes(categories: Iterable[str], languages: Iterable[str]) -> str:
+    """What the facets count of a listing, in one column: its top categories (those of its ``categories`` with no
+    parent), then its languages ("food housing|en es"). A search groups its matches by this one value: by the two
+    apart, SQLite compared two strings at every step of sorting the matches (about a sixth of the instructions of a
+    search that weighs 30k listings, migration 0016)."""
+    top = {code for code in categories if "." not in code}
+    return f"{' '.join(sorted(top))}|{' '.join(sorted(set(languages)))}"
 
 
 def split_facet_codes(codes: str) -> tuple[list[str], list[str]]:
@@ -206,7 +207,6 @@ class DocumentWriter:
         documents, texts, described = [], {}, {}
         for service in services:
             base, text = _document_fields(service, terms[service.id], self.vocabularies)
-            top_categories = [code for code in base["category_codes"].split() if "." not in code]
             text["organization_name"] = organizations.get(service.organization_id)
             base["free"] = service.id in free or bool(FREE.match(service.fees_description or ""))
             base["has_service_area"] = service.id in bounded
@@ -221,7 +221,7 @@ class DocumentWriter:
                     "service_at_location_id": at_location.id if at_location else None,
                     "location_id": location.id if location else None,
                     "language_codes": _codes(offered),
-                    "facet_codes": facet_codes(top_categories, offered),
+                    "facet_codes": facet_codes(base["category_codes"].split(), offered),
                     "latitude": location.latitude if location else None,
                     "longitude": location.longitude if location else None,
                 }

@@ -118,7 +118,8 @@ def weekly_spans(key: ColumnElement[int]) -> ColumnElement[str]:
 def open_in_spans(spans: str | None, at: datetime, default_timezone: str) -> bool:
     """Whether one of a listing's weekly spans (``weekly_spans``) holds ``at`` on its zone's clock: ``open_weekly``'s
     test, for a page's few listings. Tested here, the page needs neither the zones read nor the condition written
-    for each search: 2-2.5 ms of Python's part of every search."""
+    for each search: the page's hits took about 0.7 ms less of Python's part of a search (7.6 -> 6.9 ms on SQLite,
+    alternated), and PostgreSQL one round trip less."""
     for span in spans.split(";") if spans else ():
         zone, opens, closes = span.split(" ")
         second = hours.week_second(at, ZoneInfo(zone or default_timezone))
