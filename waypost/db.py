@@ -7,11 +7,24 @@ from typing import Any
 
 import psycopg
 from psycopg.adapt import Dumper
-from sqlalchemy import ARRAY, ColumnElement, MetaData, Table, Uuid, any_, bindparam, event, func, select
+from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
+    MetaData,
+    Select,
+    Table,
+    Uuid,
+    any_,
+    bindparam,
+    event,
+    func,
+    select,
+    type_coerce,
+)
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
-from sqlalchemy.types import NullType
+from sqlalchemy.types import NullType, TypeEngine
 
 from directory import geo
 
@@ -142,10 +155,15 @@ def among(
 
 
 def among_stored(column: ColumnElement[Any], values: list[Any]) -> ColumnElement[bool]:
-    """``column IN values`` on SQLite, the values already in the form SQLite stores (a UUID's hex, say): for values
-    kept across statements, such as the service-area polygons' ids (``Polygons``), which ``among`` would convert
-    again for every search."""
-    return column.in_(select(func.json_each(json.dumps(values)).table_valued("value").c.value))
+    """``column IN values`` on SQLite, the values already in the form SQLite stores (a UUID's hex, say)."""
+    return column.in_(stored_values(values, column.type))
+
+
+def stored_values(values: list[Any], type_: TypeEngine[Any]) -> Select[Any]:
+    """The values, already in the form SQLite stores, as a subquery of one column of ``type_``, sent as one
+    parameter: for values kept across statements, such as the services whose service-area polygons cover a point
+    (``directory.search.database.Polygons``), which ``among`` would convert again for every search."""
+    return select(type_coerce(func.json_each(json.dumps(values)).table_valued("value").c.value, type_))
 
 
 class KeyArray(str):

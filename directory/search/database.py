@@ -68,7 +68,7 @@ from directory.search.results import (
 from directory.validation import area_geometry
 from directory.vocabularies import Vocabularies
 from matching.ranking import NEAR_KM, REACHABLE
-from waypost.db import among, among_stored, among_text
+from waypost.db import among, among_text, stored_values
 
 COMMON_SHARE = 0.2  # a word in a fifth of the listings or more is common (CommonWords)
 COMMON_MINIMUM = 50
@@ -215,36 +215,39 @@ class SqliteText:
         """The listing is in one of the categories: its key is one of theirs in search_category."""
         return source.c.key.in_(_in_category_keys(codes))
 
-    async def covering_polygons(self, connection: AsyncConnection, latitude: float, longitude: float) -> Any:
+    async def covering_services(self, connection: AsyncConnection, latitude: float, longitude: float) -> Select[Any]:
         return await self.polygons.covering(connection, latitude, longitude)
 
 
 class Polygons:
     """Every service-area polygon of a SQLite catalog, held in memory in a shapely STRtree and read again whenever
     ``service_area`` has changed since (its triggers count the changes in ``service_area_version``, migration 0007):
-    reading a metro's thousand polygons for every search cost more than the rest of a small search. The condition
-    naming the polygons that cover a point is remembered too, for POINTS_REMEMBERED points: most searches are from a
-    ZIP code's centre, and testing a metro's thousand polygons, listing their ids and writing the condition was up
-    to 2 ms of Python's part of each (about 25 ms on the thirteenth session's machine)."""
+    reading a metro's thousand polygons for every search cost more than the rest of a small search. The services
+    whose polygons cover a point are remembered too, for POINTS_REMEMBERED points: most searches are from a ZIP
+    code's centre, and testing a metro's thousand polygons, listing their services and writing the subquery was up
+    to 2 ms of Python's part of each (about 25 ms on the thirteenth session's machine). Listed by service, not by
+    polygon, a search no longer looks up each polygon's service in ``service_area``, whose rows hold the polygons:
+    2.4 of 5.5 ms in reading the listings of a Seattle point's thousand covering services at 100k services."""
 
     def __init__(self) -> None:
         self._version: int | None = None
-        self._ids: list[str] = []  # as SQLite stores them
+        self._services: list[str] = []  # each polygon's service, as SQLite stores it
         self._tree = shapely.STRtree([])
-        self._covering: dict[tuple[float, float], ColumnElement[bool]] = {}
+        self._covering: dict[tuple[float, float], Select[Any]] = {}
 
-    async def covering(self, connection: AsyncConnection, latitude: float, longitude: float) -> ColumnElement[bool]:
-        """The condition that a service area is one whose polygon covers the point."""
+    async def covering(self, connection: AsyncConnection, latitude: float, longitude: float) -> Select[Any]:
+        """The services with a polygon that covers the point, as a subquery."""
         version = (await connection.execute(select(area_version.c.version))).scalar_one()
         if version != self._version:
             area = models.service_area
-            stored_id = type_coerce(area.c.id, String).label("id")  # kept as SQLite stores it, to be sent back
-            polygons = select(stored_id, area.c.geojson).where(area.c.geojson.is_not(None))
+            # Kept as SQLite stores it, to be sent back.
+            stored_service = type_coerce(area.c.service_id, String).label("service_id")
+            polygons = select(stored_service, area.c.geojson).where(area.c.geojson.is_not(None))
             rows = (await connection.execute(polygons)).all()
             geometries = [area_geometry(row.geojson) for row in rows]
             shapely.prepare(geometries)
-            self._ids, self._tree, self._version = [row.id for row in rows], shapely.STRtree(geometries), version
-            self._covering = {}
+            self._services, self._tree = [row.service_id for row in rows], shapely.STRtree(geometries)
+            self._version, self._covering = version, {}
         if (longitude, latitude) not in self._covering:
             if len(self._covering) >= POINTS_REMEMBERED:
                 self._covering = {}
@@ -253,8 +256,8 @@ class Polygons:
             point = shapely.Point(longitude, latitude)
             boxed = self._tree.query(point)
             found = boxed[shapely.covers(self._tree.geometries.take(boxed), point)]
-            ids = [self._ids[index] for index in found]
-            self._covering[longitude, latitude] = among_stored(models.service_area.c.id, ids) if ids else literal(False)
+            services = list(dict.fromkeys(self._services[index] for index in found))
+            self._covering[longitude, latitude] = stored_values(services, models.service_area.c.service_id.type)
         return self._covering[longitude, latitude]
 
 
@@ -376,13 +379,16 @@ class PostgresText:
         # The expression of ix_search_document_area, word for word, so the planner finds it.
         return _overlaps(source.c.area_codes, codes)
 
-    async def covering_polygons(self, connection: AsyncConnection, latitude: float, longitude: float) -> Any:
-        """The polygons that the index finds around the point and that cover it on the plane of longitude and
-        latitude, as shapely tests them on SQLite: the geodesic test of geography costs four times as much (a
-        metro's thousand polygons: 11 -> 2.5 ms), and the two differ only along edges hundreds of km long."""
+    async def covering_services(self, connection: AsyncConnection, latitude: float, longitude: float) -> Select[Any]:
+        """The services with a polygon that the index finds around the point and that covers it on the plane of
+        longitude and latitude, as shapely tests them on SQLite: the geodesic test of geography costs four times as
+        much (a metro's thousand polygons: 11 -> 2.5 ms), and the two differ only along edges hundreds of km long."""
+        area = models.service_area
         geog: ColumnElement[Any] = literal_column("service_area.geog")
         point = self._point(latitude, longitude)
-        return and_(geog.op("&&")(point), func.ST_Covers(func.geometry(geog), func.geometry(point)))
+        return select(area.c.service_id).where(
+            geog.op("&&")(point), func.ST_Covers(func.geometry(geog), func.geometry(point))
+        )
 
 
 class CommonWords:
@@ -636,10 +642,8 @@ class DatabaseSearchEngine:
 
     async def services_covering(self, connection: AsyncConnection, latitude: float, longitude: float) -> set[UUID]:
         """Services with a service-area polygon that covers the point, for an engine that cannot test polygons."""
-        area = models.service_area
-        covering = await self.dialect.covering_polygons(connection, latitude, longitude)
-        found = await connection.execute(select(area.c.service_id).where(covering).distinct())
-        return set(found.scalars())
+        services = await self.dialect.covering_services(connection, latitude, longitude)
+        return set((await connection.execute(services)).scalars())
 
     async def _plan(
         self,
@@ -782,9 +786,7 @@ class DatabaseSearchEngine:
         async def among(column: Any, values: Select[Any]) -> ColumnElement[bool]:
             return await self.dialect.among(connection, column, values) if read_first else column.in_(values)
 
-        area = models.service_area
-        polygons = await self.dialect.covering_polygons(connection, query.latitude, query.longitude)
-        services = select(area.c.service_id).where(polygons)
+        services = await self.dialect.covering_services(connection, query.latitude, query.longitude)
         by_polygon = await among(source.c.service_id, services)
         places = [code for code in (query.state, query.postal_code) if code]
         return or_(self.dialect.covered_by(places, source), by_polygon) if places else by_polygon
