@@ -149,13 +149,14 @@ search_document = Table(
     # names a searcher's state or ZIP code through a GIN index on them (migration 0014); SQLite through
     # search_coverage, which holds the same codes one row each.
     Column("area_codes", Text(), nullable=False),
+    # Indexed per database: PostgreSQL by ix_search_document_lat_lon (migration 0002) beside geog's GiST index,
+    # SQLite by ix_search_document_place (migrations 0009 and 0017), which covers what a search near a point reads.
     Column("latitude", Float()),
     Column("longitude", Float()),
     Column("assured_date", Text()),
     # How "open at" is tested (directory.search.opening): "weekly" hours are spans in search_opening, "dated" ones
     # are evaluated from the schedules; NULL when no schedule gives hours.
     Column("hours", String(8), index=True),  # indexed: finding the few "dated" listings must not read them all
-    Index("ix_search_document_lat_lon", "latitude", "longitude"),
 )
 
 # The weekly opening hours of documents whose hours are one weekly pattern: spans in wall-clock seconds from Monday

@@ -25,12 +25,13 @@ def downgrade(database_url: str, revision: str) -> None:
 
 def include_object(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
     """What autogenerate compares: not PostGIS's table, nor SQLite's full-text index, service-area change count and
-    covering place index, nor PostgreSQL's indexes of place, area and category codes and ranking columns, nor the
-    dialect-only columns the migrations add."""
+    covering place index, nor PostgreSQL's indexes of position, place, area and category codes and ranking columns,
+    nor the dialect-only columns the migrations add."""
     dialect_only = (
         "spatial_ref_sys",
         "service_area_version",
         "ix_search_document_place",
+        "ix_search_document_lat_lon",
         "ix_search_text_place",
         "ix_search_text_category",
         "ix_search_document_area",

@@ -47,8 +47,12 @@ def _statements(database_url: str, query: SearchQuery) -> list[tuple[str, Any]]:
     return asyncio.run(run())
 
 
-def _ranking_statement(statements: list[tuple[str, Any]]) -> tuple[str, Any]:
-    return next((sql, parameters) for sql, parameters in statements if sql.startswith("WITH matches"))
+def _finding(statements: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
+    """The statements that find the matches: the page and the facets, in one statement or apart
+    (``DatabaseSearchEngine._page_and_facets``)."""
+    found = [(sql, parameters) for sql, parameters in statements if " AS matched" in sql or " AS found" in sql]
+    assert found, statements
+    return found
 
 
 def _plan(database_url: str, sql: str, parameters: Any) -> str:
@@ -64,50 +68,61 @@ def _plan(database_url: str, sql: str, parameters: Any) -> str:
 
 @pytest.mark.parametrize("name", SEARCHES)
 def test_a_search_reads_the_listings_through_indexes(seeded_database_url: str, name: str) -> None:
-    sql, parameters = _ranking_statement(_statements(seeded_database_url, SEARCHES[name]))
-    plan = _plan(seeded_database_url, sql, parameters)
-    if seeded_database_url.startswith("sqlite"):
-        assert "SCAN search_document" not in plan, plan  # never every listing
-        assert "ix_search_document_status" not in plan, plan
-    else:
-        assert "Seq Scan on search_document" not in plan, plan
-        assert "Seq Scan on search_text" not in plan, plan
+    for sql, parameters in _finding(_statements(seeded_database_url, SEARCHES[name])):
+        plan = _plan(seeded_database_url, sql, parameters)
+        if seeded_database_url.startswith("sqlite"):
+            assert "SCAN search_document" not in plan, plan  # never every listing
+            assert "ix_search_document_status" not in plan, plan
+        else:
+            assert "Seq Scan on search_document" not in plan, plan
+            assert "Seq Scan on search_text" not in plan, plan
 
 
 @pytest.mark.parametrize("name", ["words near a ZIP", "words alone"])
 def test_words_are_found_through_the_text_index_and_joined_to_their_listings(
     seeded_database_url: str, name: str
 ) -> None:
-    sql, parameters = _ranking_statement(_statements(seeded_database_url, SEARCHES[name]))
-    plan = _plan(seeded_database_url, sql, parameters)
-    if seeded_database_url.startswith("sqlite"):
-        assert "SCAN search_fts VIRTUAL TABLE" in plan, plan
-        assert "SEARCH search_document USING INTEGER PRIMARY KEY (rowid=?)" in plan, plan
-    elif name == "words alone":
-        assert "ix_search_text_tsv" in plan, plan
-    else:
-        # The texts near the place are found through the place codes' index (migration 0010). At 100k services
-        # PostgreSQL intersects it with the words' index (a BitmapAnd); on the seed region's few hundred texts it
-        # may test the words on the rows that index finds.
-        assert "Bitmap Index Scan on ix_search_text_place" in plan, plan
-        assert "ix_search_text_tsv" in plan or "(tsv @@" in plan, plan
-        # "food pantry" names a category: its listings' texts are found through their category codes' index in the
-        # same scan (migration 0015), not read apart and checked against the texts with the words.
-        assert "Bitmap Index Scan on ix_search_text_category" in plan, plan
-        assert "Anti Join" not in plan, plan
+    for sql, parameters in _finding(_statements(seeded_database_url, SEARCHES[name])):
+        plan = _plan(seeded_database_url, sql, parameters)
+        if seeded_database_url.startswith("sqlite"):
+            assert "SCAN search_fts VIRTUAL TABLE" in plan, plan
+            assert "SEARCH search_document USING INTEGER PRIMARY KEY (rowid=?)" in plan, plan
+        elif name == "words alone":
+            assert "ix_search_text_tsv" in plan, plan
+        else:
+            # The texts near the place are found through the place codes' index (migration 0010). At 100k services
+            # PostgreSQL intersects it with the words' index (a BitmapAnd); on the seed region's few hundred texts it
+            # may test the words on the rows that index finds.
+            assert "Bitmap Index Scan on ix_search_text_place" in plan, plan
+            assert "ix_search_text_tsv" in plan or "(tsv @@" in plan, plan
+            # "food pantry" names a category: its listings' texts are found through their category codes' index in the
+            # same scan (migration 0015), not read apart and checked against the texts with the words.
+            assert "Bitmap Index Scan on ix_search_text_category" in plan, plan
+            assert "Anti Join" not in plan, plan
 
 
 def test_the_listings_near_a_point_are_found_through_a_spatial_index(seeded_database_url: str) -> None:
-    sql, parameters = _ranking_statement(_statements(seeded_database_url, SEARCHES["filters around a point"]))
-    plan = _plan(seeded_database_url, sql, parameters)
+    # The listings within REACHABLE_KM, ranked first, then every match, counted or ranked
+    # (``DatabaseSearchEngine._page_and_facets``).
+    statements = _finding(_statements(seeded_database_url, SEARCHES["filters around a point"]))
+    assert len(statements) == 2, statements
+    for sql, parameters in statements:
+        plan = _plan(seeded_database_url, sql, parameters)
+        if seeded_database_url.startswith("sqlite"):
+            # Checked, ranked and counted from the index alone, never looked up one by one (migration 0009).
+            assert "USING COVERING INDEX ix_search_document_place" in plan, plan
+        else:
+            assert "ix_search_document_geog" in plan, plan
     if seeded_database_url.startswith("sqlite"):
-        # Checked, ranked and counted from the index alone, never looked up one by one.
-        assert "USING COVERING INDEX ix_search_document_place" in plan, plan
+        # Near the point, whether a listing's service covers it too (migration 0017): no index but that one, and
+        # the page's rows by key.
+        near = _plan(seeded_database_url, *statements[0])
+        assert "USING INDEX" not in near, near
     else:
-        assert "ix_search_document_geog" in plan, plan
-        # The listings whose service names the point's state or ZIP code, through their area codes' index
-        # (migration 0014), not a list of keys read first and probed one by one.
-        assert "Bitmap Index Scan on ix_search_document_area" in plan, plan
+        # Every match: the listings whose service names the point's state or ZIP code, through their area codes'
+        # index (migration 0014), not a list of keys read first and probed one by one.
+        every_match = _plan(seeded_database_url, *statements[1])
+        assert "Bitmap Index Scan on ix_search_document_area" in every_match, every_match
 
 
 @pytest.mark.parametrize("name", ["words alone naming no category", "words near a ZIP"])
@@ -116,9 +131,9 @@ def test_postgresql_answers_words_from_the_texts_without_joining_the_documents(
 ) -> None:
     # The texts repeat what ranking, the facets and the place read (migrations 0013 and 0015): the documents are read
     # only for the page.
-    sql, parameters = _ranking_statement(_statements(seeded_database_url, SEARCHES[name]))
-    plan = _plan(seeded_database_url, sql, parameters)
-    if seeded_database_url.startswith("sqlite"):
-        assert "SEARCH search_document USING INTEGER PRIMARY KEY (rowid=?)" in plan, plan  # joined by rowid
-    else:
-        assert plan.count(" on search_document") == 1, plan  # the page's twenty rows
+    for sql, parameters in _finding(_statements(seeded_database_url, SEARCHES[name])):
+        plan = _plan(seeded_database_url, sql, parameters)
+        if seeded_database_url.startswith("sqlite"):
+            assert "SEARCH search_document USING INTEGER PRIMARY KEY (rowid=?)" in plan, plan  # joined by rowid
+        else:
+            assert plan.count(" on search_document") == 1, plan  # the page's twenty rows
