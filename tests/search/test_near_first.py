@@ -7,8 +7,10 @@ import asyncio
 import math
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from typing import Any
 from unittest import mock
+from zoneinfo import ZoneInfo
 
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
@@ -18,6 +20,8 @@ from directory.search import database
 from directory.search.database import DatabaseSearchEngine
 from directory.search.query import SearchQuery, SearchResult
 from waypost.db import create_engine
+
+PACIFIC = ZoneInfo("America/Los_Angeles")
 
 
 def _query(latitude: float, longitude: float, **asked: Any) -> SearchQuery:
@@ -81,6 +85,10 @@ searches = st.builds(
             "free": st.booleans(),
             "gender": st.sampled_from(["women", "men"]),
             "language": st.sampled_from(["es", "ru"]),
+            "include_inactive": st.just(True),
+            "open_at": st.datetimes(min_value=datetime(2026, 11, 1), max_value=datetime(2026, 12, 31)).map(
+                lambda moment: moment.replace(tzinfo=PACIFIC)
+            ),
         },
     ),
 )
