@@ -75,7 +75,7 @@ COMMON_MINIMUM = 50
 FEW = 20  # fewer listings than this with every word of a search, and a listing with any of them will do (``_found``)
 BM25_HALF = 10.0  # the bm25 score that counts as half relevant: strong matches score 10 to 20 on the seed region
 KM_PER_DEGREE = geo.EARTH_RADIUS_KM * math.pi / 180  # of latitude, on the sphere that haversine_km uses
-# The polygons that cover this many points, on SQLite (``Polygons``): each condition holds its polygons' ids as JSON,
+# The services whose polygons cover this many points, on SQLite (``Polygons``): each subquery holds their ids as JSON,
 # up to about 40 kB for a metro's thousand, so at most about 40 MB.
 POINTS_REMEMBERED = 1024
 # Without words, the best score of a listing without a site or farther than REACHABLE_KM, which counts as near as one
