@@ -381,3 +381,17 @@ def test_long_imports_report_progress(database_url: str, tmp_path: Path, monkeyp
         "... 4 services read",
         "... 8 services read",
     ]
+
+
+@pytest.mark.pg
+def test_an_import_gives_postgresql_statistics_once_its_first_batch_is_in(
+    postgres_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An empty catalog has none: without them, PostgreSQL read whole tables for each batch's few rows.
+    monkeypatch.setattr("directory.importer.BATCH_SIZE", 2)
+    analysed = "SELECT relname FROM pg_stat_user_tables WHERE last_analyze IS NOT NULL AND relname = ANY(:names)"
+    names = ["service", "attribute", "schedule", "location"]
+    assert query(postgres_url, analysed, names=names) == []
+    result = cli(postgres_url, "import", str(write_ndjson(tmp_path / "s.ndjson", [make_service() for _ in range(5)])))
+    assert result.exit_code == 0, result.output
+    assert sorted(row[0] for row in query(postgres_url, analysed, names=names)) == sorted(names)
