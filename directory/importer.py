@@ -126,13 +126,16 @@ class CatalogWriter:
         self.now = datetime.now(UTC).isoformat(timespec="seconds")
         self.report = ImportReport()
         self.documents = documents.DocumentWriter(connection, vocabularies)
-        self._analysed = False
+        self._record_batches = 0  # batches of records written, the vocabularies' aside
 
     async def write_vocabularies(self) -> None:
         await self.write(self.vocabularies.batch(), own_vocabularies=True)
 
     async def write(self, batch: Batch, own_vocabularies: bool = False) -> None:
         if not own_vocabularies:
+            if self._record_batches == 1:
+                await self._analyse()
+            self._record_batches += 1
             # Waypost's own taxonomies are defined by seed_data/taxonomy; a copy nested in imported data (it is
             # often slightly different) must not overwrite them.
             for kind in ("taxonomy", "taxonomy_term"):
@@ -149,16 +152,14 @@ class CatalogWriter:
                 written[kind] = {row["id"] for row in kept}
         await self._remove_stale_children(batch, stored_before)
         await self.documents.rebuild(await self._services_to_reindex(batch))
-        if not own_vocabularies and not self._analysed:
-            await self._analyse()
-            self._analysed = True
 
     async def _analyse(self) -> None:
-        """PostgreSQL: statistics of every table an import writes, taken once its first batch is in (ANALYZE, inside
-        the import's transaction, samples the rows the transaction wrote). A catalog imported into empty tables has
-        none, and the planner, guessing that a batch's few hundred ids matched most of a table, read the whole of it
-        for each batch: a 100k-service import read 240M rows that way (``attribute`` 271 times). SQLite's planner
-        prefers the indexes without statistics."""
+        """PostgreSQL: statistics of every table an import writes, taken before its second batch, once the first is
+        in (ANALYZE, inside the import's transaction, samples the rows the transaction wrote); an import of one
+        batch has nothing to gain. A catalog imported into empty tables has none, and the planner, guessing that a
+        batch's few hundred ids matched most of a table, read the whole of it for each batch: a 100k-service import
+        read 240M rows that way (``attribute`` 271 times). SQLite's planner prefers the indexes without
+        statistics."""
         if self.connection.dialect.name == "postgresql":
             tables = ", ".join(table.name for table in Base.metadata.sorted_tables)
             await self.connection.execute(text(f"ANALYZE {tables}"))

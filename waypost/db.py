@@ -151,12 +151,7 @@ def among(
     if connection.dialect.name == "postgresql":
         return column == any_(bindparam(None, values, type_=ARRAY(column.type)))
     process = column.type._cached_bind_processor(connection.dialect)
-    return among_stored(column, [process(v) for v in values] if process else values)
-
-
-def among_stored(column: ColumnElement[Any], values: list[Any]) -> ColumnElement[bool]:
-    """``column IN values`` on SQLite, the values already in the form SQLite stores (a UUID's hex, say)."""
-    return column.in_(stored_values(values, column.type))
+    return column.in_(stored_values([process(v) for v in values] if process else values, column.type))
 
 
 def stored_values(values: list[Any], type_: TypeEngine[Any]) -> Select[Any]:

@@ -439,6 +439,7 @@ class Plan:
     loosens: bool = False  # the words are all required, and a listing with any of them would do (``_found``)
     open: ColumnElement[bool] | None = None  # open at the time asked for
     documents: bool = True  # the conditions on the documents are written
+    by_place: bool = False  # the place alone narrows the search: no words, no chosen categories
 
     @property
     def served(self) -> list[ColumnElement[bool]]:
@@ -495,11 +496,11 @@ class DatabaseSearchEngine:
             )
             return page_of(query, matches.total(), hits, facets, plan.analysis)
 
-    async def _page_and_facets(self, connection: AsyncConnection, plan: Plan, query: SearchQuery) -> "Matches":
+    async def _page_and_facets(self, connection: AsyncConnection, plan: Plan, query: SearchQuery) -> Matches:
         """The page's listings, best first, and the matches grouped by what the facets count (``facet_codes``: few
         distinct values) with how many ``listings`` each group holds: one statement, so that the matches are found
-        and scored once. A search that its place alone narrows (no words, no chosen categories) weighs every listing
-        near the searcher, tens of thousands in a city, yet without words a listing scores only by its nearness and
+        and scored once. A search that its place alone narrows (``Plan.by_place``) weighs every listing near the
+        searcher, tens of thousands in a city, yet without words a listing scores only by its nearness and
         how recently it was verified: none farther than REACHABLE_KM, nor any without a site, can score above
         FARTHER_BEST. Such a search ranks the listings within REACHABLE_KM first (as ``candidates`` reads listings,
         nearest first); when they fill the pages up to this one with better scores than that, they are those pages,
@@ -507,7 +508,7 @@ class DatabaseSearchEngine:
         database: SQLite 52 -> 28 + 5 ms, PostgreSQL 53 -> 38 + 7 ms). Otherwise (few listings near the searcher, or
         narrow filters) every match is ranked, as for any other search, after the near ones for nothing (2-3 ms)."""
         offset = (query.page - 1) * query.per_page
-        if plan.match is None and not query.categories and query.latitude is not None:
+        if plan.by_place and plan.places:  # ``places`` is empty without a point to search around
             first = offset + query.per_page
             near = (await connection.execute(self._page(plan, query, first, REACHABLE_KM))).all()
             if len(near) == first and near[-1].score > FARTHER_BEST:
@@ -750,7 +751,7 @@ class DatabaseSearchEngine:
         serving = self._places(query, covering)
         narrowing = self._narrowing(analysis, match)
         filters = [*self._status(doc, query), *self._filters(connection, query)]
-        plan = Plan(analysis, match, narrowing, filters, serving, texts_only, loosens)
+        plan = Plan(analysis, match, narrowing, filters, serving, texts_only, loosens, by_place=by_place)
         if query.open_at is None:
             return plan
         open_then = await opening.open_at(connection, query.open_at, self.default_timezone, plan.conditions)
